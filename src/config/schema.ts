@@ -1,0 +1,239 @@
+// The one declared configuration of audio-extract. Parsed once at start-up from the environment
+// (loadConfig), frozen, and passed down. Variable names are a contract with operators: do not rename.
+import { z } from 'zod';
+import { ConfigError } from '../lib/errors.js';
+import { GENESYS_REGIONS, nearestRegions, normalizeRegion } from './regions.js';
+
+const UUIDISH = /^[0-9a-fA-F-]{8,64}$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+function isIanaZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const intIn = (min: number, max: number, def: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ invalid_type_error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(def),
+  );
+const commaList = (item: z.ZodString, what: string) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : (v ?? []),
+    z.array(item.refine(() => true, what)),
+  );
+
+/** Each entry: schema, an example of a good value (used in error messages) and whether it is secret. */
+export const ENV = {
+  GENESYS_CLOUD_CLIENT_ID: { schema: optionalString, example: '3f1c2a9e-…-client-id', secret: false },
+  GENESYS_CLOUD_CLIENT_SECRET: { schema: optionalString, example: '(the OAuth client secret)', secret: true },
+  GENESYS_CLOUD_REGION: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? normalizeRegion(v) : 'mypurecloud.com'),
+      z.string().refine((d) => d in GENESYS_REGIONS, 'is not a known Genesys Cloud region domain'),
+    ),
+    example: 'mypurecloud.com',
+    secret: false,
+  },
+  GENESYS_CLOUD_BASE_URL: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .url('must be an absolute http(s) URL')
+        .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    ),
+    example: 'http://127.0.0.1:8787',
+    secret: false,
+  },
+  GENESYS_QUEUE_IDS: {
+    schema: commaList(z.string().regex(UUIDISH, 'each queue id must be a Genesys id (UUID)'), 'queue id'),
+    example: '39988345-a7c5-4ce5-851e-334cb54efc79,0a3f…',
+    secret: false,
+  },
+  BATCH_SIZE: { schema: intIn(1, 100, 100), example: '100', secret: false },
+  NOTIFY_URL: {
+    schema: z.preprocess(emptyToUndefined, z.string().url('must be an absolute http(s) URL').optional()),
+    example: 'https://notify.example.com/api/email',
+    secret: false,
+  },
+  EMAILS: {
+    schema: commaList(z.string().regex(EMAIL, 'each entry must be an e-mail address'), 'email'),
+    example: 'ops@example.com,data@example.com',
+    secret: false,
+  },
+  EMAIL_MESSAGE: {
+    schema: z.preprocess(emptyToUndefined, z.string().default('Audios extraidos para la fecha ')),
+    example: 'Audios extraidos para la fecha ',
+    secret: false,
+  },
+  EMAIL_SUBJECT: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z.string().default('Transcripcion y Analisis de AUDIOS-SAC {date}'),
+    ),
+    example: 'Transcripcion y Analisis de AUDIOS-SAC {date}',
+    secret: false,
+  },
+  DATA_DIR: {
+    schema: z.preprocess(emptyToUndefined, z.string().default('./data')),
+    example: './data',
+    secret: false,
+  },
+  DATABASE_URL: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded database)')
+        .optional(),
+    ),
+    example: 'postgres://audio:secret@127.0.0.1:5432/audio_extract',
+    secret: true,
+  },
+  TIMEZONE: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z.string().default('America/Lima').refine(isIanaZone, 'is not an IANA time zone name'),
+    ),
+    example: 'America/Lima',
+    secret: false,
+  },
+  LOG_LEVEL: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+    example: 'info',
+    secret: false,
+  },
+  AUDIO_FORMAT: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+      z.enum(['original', 'wav', 'wav_ulaw', 'mp3', 'ogg_vorbis', 'ogg_opus', 'webm']).default('original'),
+    ),
+    example: 'original',
+    secret: false,
+  },
+  RECORDING_LOOKUP: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+      z.enum(['metadata', 'conversation']).default('metadata'),
+    ),
+    example: 'metadata',
+    secret: false,
+  },
+  RECONCILE_DAYS: { schema: intIn(0, 30, 2), example: '2', secret: false },
+  GENESYS_RATE_LIMIT_PER_MINUTE: { schema: intIn(1, 100_000, 300), example: '300', secret: false },
+  HTTP_TIMEOUT_MS: { schema: intIn(1000, 600_000, 30_000), example: '30000', secret: false },
+  CONCURRENCY: { schema: intIn(1, 64, 8), example: '8', secret: false },
+  BATCH_STALL_TIMEOUT_MINUTES: { schema: intIn(1, 24 * 60, 30), example: '30', secret: false },
+  SCHEDULE: {
+    schema: z.preprocess(emptyToUndefined, z.string().default('0 6 * * *')),
+    example: '0 6 * * *',
+    secret: false,
+  },
+  HOST: {
+    schema: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+    example: '127.0.0.1',
+    secret: false,
+  },
+  PORT: { schema: intIn(0, 65535, 8080), example: '8080', secret: false },
+  API_TOKEN: {
+    schema: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    example: '(a random string of 32+ characters)',
+    secret: true,
+  },
+} as const;
+
+type EnvSpec = typeof ENV;
+export type Config = Readonly<{ [K in keyof EnvSpec]: z.output<EnvSpec[K]['schema']> }>;
+
+function describeValue(name: keyof EnvSpec, raw: string | undefined): string {
+  if (raw === undefined) return 'is not set';
+  if (ENV[name].secret) return 'has an invalid value';
+  return `is "${raw}"`;
+}
+
+/**
+ * Parses the whole environment at once. Every invalid variable is reported, each on its own line naming
+ * the variable, what is wrong and a good value; the thrown ConfigError carries all of them.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const name of Object.keys(ENV) as (keyof EnvSpec)[]) {
+    const spec = ENV[name];
+    const raw = env[name];
+    const r = spec.schema.safeParse(raw);
+    if (r.success) {
+      out[name] = r.data;
+      continue;
+    }
+    const why = r.error.issues.map((i) => i.message).join('; ');
+    let hint = `for example ${name}=${spec.example}`;
+    if (name === 'GENESYS_CLOUD_REGION' && raw) hint = `did you mean ${nearestRegions(raw).join(', ')}?`;
+    problems.push(`${name} ${describeValue(name, raw)}: ${why} (${hint})`);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  - ${problems.join('\n  - ')}\nFix the environment variable(s) above and run again.`,
+    );
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** Credentials are needed only by commands that talk to Genesys; checked there, not at parse time. */
+export function requireGenesysCredentials(config: Config): { clientId: string; clientSecret: string } {
+  const missing = (['GENESYS_CLOUD_CLIENT_ID', 'GENESYS_CLOUD_CLIENT_SECRET'] as const).filter(
+    (k) => !config[k],
+  );
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: create an OAuth client with the ` +
+        `Client Credentials grant in Genesys Cloud (Admin > Integrations > OAuth) and export its id and secret, ` +
+        `or try the bundled emulator with \`npx audio-extract demo\`.`,
+    );
+  }
+  return { clientId: config.GENESYS_CLOUD_CLIENT_ID!, clientSecret: config.GENESYS_CLOUD_CLIENT_SECRET! };
+}
+
+/** The login and API base URLs: one configured base URL (emulator or gateway) or the region's hosts. */
+export function genesysBaseUrls(config: Config): { loginBaseUrl: string; apiBaseUrl: string } {
+  if (config.GENESYS_CLOUD_BASE_URL) {
+    return { loginBaseUrl: config.GENESYS_CLOUD_BASE_URL, apiBaseUrl: config.GENESYS_CLOUD_BASE_URL };
+  }
+  return {
+    loginBaseUrl: `https://login.${config.GENESYS_CLOUD_REGION}`,
+    apiBaseUrl: `https://api.${config.GENESYS_CLOUD_REGION}`,
+  };
+}
+
+/** A printable copy of the config with every secret replaced. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(ENV) as (keyof EnvSpec)[]) {
+    const v = config[name];
+    out[name] = ENV[name].secret && v !== undefined ? '[redacted]' : v;
+  }
+  return out;
+}

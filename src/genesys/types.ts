@@ -1,0 +1,86 @@
+// The Genesys client's public surface. Everything outside src/genesys talks to Genesys through this
+// interface only; nothing else knows Genesys paths, hosts or wire quirks.
+import type { Readable } from 'node:stream';
+import type {
+  AnalyticsConversation,
+  BatchDownloadJobStatusResult,
+  BatchDownloadRequest,
+  Recording,
+  RecordingMetadata,
+} from '../contracts/genesys.js';
+import type { Clock } from '../lib/clock.js';
+
+export interface DetailsQueryInput {
+  /** UTC interval [start, end) as epoch ms. The client splits it when a query would pass 10,000 results. */
+  startMs: number;
+  endMs: number;
+  /** OR-filter on segment queueId; empty = all queues. */
+  queueIds: readonly string[];
+}
+
+export type RecordingsLookup =
+  | { status: 'ready'; recordings: Recording[] }
+  /** 202: Genesys is still transcoding to the requested format; ask again later. */
+  | { status: 'transcoding' };
+
+export interface DownloadResponse {
+  status: number;
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  body: Readable;
+}
+
+export interface ApiCallStats {
+  /** calls by logical endpoint name (token, detailsQuery, recordingMetadata, recordings, batchSubmit, batchStatus, download) */
+  calls: Record<string, number>;
+  /** HTTP status counts by endpoint, e.g. { detailsQuery: { '200': 10, '429': 1 } } */
+  statuses: Record<string, Record<string, number>>;
+  retries: number;
+  rateLimited: number;
+  limiterWaitMs: number;
+}
+
+export interface GenesysClient {
+  /** Pages the details query (pageSize 100, asc by conversationStart), de-duplicated by conversationId. */
+  conversationDetails(input: DetailsQueryInput, signal?: AbortSignal): AsyncIterable<AnalyticsConversation>;
+  recordingMetadata(conversationId: string, signal?: AbortSignal): Promise<RecordingMetadata[]>;
+  conversationRecordings(
+    conversationId: string,
+    opts: { formatId: string; maxWaitMs?: number },
+    signal?: AbortSignal,
+  ): Promise<RecordingsLookup>;
+  submitBatch(items: readonly BatchDownloadRequest[], signal?: AbortSignal): Promise<{ jobId: string }>;
+  batchStatus(jobId: string, signal?: AbortSignal): Promise<BatchDownloadJobStatusResult>;
+  /** GET a pre-signed resultUrl with no Authorization header. Non-2xx resolves (status) rather than throws. */
+  download(resultUrl: string, signal?: AbortSignal): Promise<DownloadResponse>;
+  /** One token request; throws GenesysAuthError with a clear cause on bad credentials/region. */
+  checkCredentials(signal?: AbortSignal): Promise<void>;
+  stats(): ApiCallStats;
+  close(): Promise<void>;
+}
+
+export interface RateLimiter {
+  /** Resolves when the caller may send one request. */
+  acquire(signal?: AbortSignal): Promise<void>;
+  /** Feed the inin-ratelimit-* headers of a response. */
+  observe(headers: { allowed?: number; count?: number; resetSeconds?: number }): void;
+  /** A 429 with Retry-After: pause every caller for ms. */
+  pause(ms: number): void;
+  waitedMs(): number;
+}
+
+export interface GenesysClientOptions {
+  clientId: string;
+  clientSecret: string;
+  loginBaseUrl: string;
+  apiBaseUrl: string;
+  /** per-request timeout (ms) */
+  timeoutMs: number;
+  /** requests per minute for this credential (default 300) */
+  ratePerMinute: number;
+  /** max in-flight requests through the keep-alive pool */
+  maxSockets?: number;
+  clock?: Clock;
+  limiter?: RateLimiter;
+  logger?: import('pino').Logger;
+}
