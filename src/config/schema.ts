@@ -72,7 +72,15 @@ export const ENV = {
   },
   BATCH_SIZE: { schema: intIn(1, 100, 100), example: '100', secret: false },
   NOTIFY_URL: {
-    schema: z.preprocess(emptyToUndefined, z.string().url('must be an absolute http(s) URL').optional()),
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .url('must be an absolute http(s) URL')
+        // z.string().url() also accepts ftp:, mailto: and javascript: URLs.
+        .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')
+        .optional(),
+    ),
     example: 'https://notify.example.com/api/email',
     secret: false,
   },
@@ -146,7 +154,7 @@ export const ENV = {
   GENESYS_RATE_LIMIT_PER_MINUTE: { schema: intIn(1, 100_000, 300), example: '300', secret: false },
   HTTP_TIMEOUT_MS: { schema: intIn(1000, 600_000, 30_000), example: '30000', secret: false },
   CONCURRENCY: { schema: intIn(1, 64, 8), example: '8', secret: false },
-  BATCH_STALL_TIMEOUT_MINUTES: { schema: intIn(1, 24 * 60, 30), example: '30', secret: false },
+  BATCH_STALL_TIMEOUT_SECONDS: { schema: intIn(5, 24 * 3600, 1800), example: '1800', secret: false },
   SCHEDULE: {
     schema: z.preprocess(emptyToUndefined, z.string().default('0 6 * * *')),
     example: '0 6 * * *',
@@ -168,10 +176,16 @@ export const ENV = {
 type EnvSpec = typeof ENV;
 export type Config = Readonly<{ [K in keyof EnvSpec]: z.output<EnvSpec[K]['schema']> }>;
 
+// Not secret as a whole, but NOTIFY_URL may carry an API key in its query string (or user:password@).
+const URL_VARIABLES: ReadonlySet<string> = new Set(['NOTIFY_URL', 'GENESYS_CLOUD_BASE_URL']);
+function hideUrlCredentials(url: string): string {
+  return url.replace(/\?.*$/s, '?[redacted]').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1[redacted]@');
+}
+
 function describeValue(name: keyof EnvSpec, raw: string | undefined): string {
   if (raw === undefined) return 'is not set';
   if (ENV[name].secret) return 'has an invalid value';
-  return `is "${raw}"`;
+  return `is "${URL_VARIABLES.has(name) ? hideUrlCredentials(raw) : raw}"`;
 }
 
 /**
@@ -186,7 +200,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const raw = env[name];
     const r = spec.schema.safeParse(raw);
     if (r.success) {
-      out[name] = r.data;
+      // Lists are frozen too, so a caller cannot push onto the shared EMAILS or GENESYS_QUEUE_IDS.
+      out[name] = Array.isArray(r.data) ? Object.freeze(r.data) : r.data;
       continue;
     }
     const why = r.error.issues.map((i) => i.message).join('; ');
@@ -233,7 +248,8 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(ENV) as (keyof EnvSpec)[]) {
     const v = config[name];
-    out[name] = ENV[name].secret && v !== undefined ? '[redacted]' : v;
+    if (ENV[name].secret && v !== undefined) out[name] = '[redacted]';
+    else out[name] = URL_VARIABLES.has(name) && typeof v === 'string' ? hideUrlCredentials(v) : v;
   }
   return out;
 }

@@ -1,0 +1,87 @@
+// `audio-extract run`: extract one or more process dates to completion and print a summary.
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../../config/schema.js';
+import { ConfigError, UsageError } from '../../lib/errors.js';
+import { localToday } from '../../lib/dates.js';
+import { extractDays } from '../../engine/days.js';
+import type { DayOutcome } from '../../pipeline/run.js';
+import { datesToReconcile, planDates } from '../../pipeline/plan.js';
+import { compose } from '../compose.js';
+import { EXIT } from '../main.js';
+import { formatOutcome } from '../output.js';
+
+const HELP = `audio-extract run — extract call recordings for one or more process dates
+
+Usage: audio-extract run [--date YYYY-MM-DD | --as-of YYYY-MM-DD | --from D --to D] [--queue ID ...] [--json]
+
+  --date D        process exactly this day (a finished local day in TIMEZONE, within Genesys' 35-day look-back)
+  --as-of D       compute the default process date as if today were D (yesterday; Saturday if that was Sunday)
+  --from D --to D process every day of the range, each its own run
+  --queue ID      queue id (repeatable); default GENESYS_QUEUE_IDS
+  --json          print the outcome as JSON on stdout (logs stay on stderr)
+
+Without a date option the run processes yesterday (seed rule) and also revisits the previous
+RECONCILE_DAYS days that still have recordings or conversations Genesys had not finished.
+
+Exit codes: 0 success, 1 a day failed or left failed recordings, 2 bad usage or configuration.
+`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      date: { type: 'string' },
+      'as-of': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      queue: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const config = parseConfig(process.env);
+  const queueIds = values.queue?.length ? values.queue : [...config.GENESYS_QUEUE_IDS];
+  if (queueIds.length === 0) {
+    throw new ConfigError(
+      'No queue to extract: set GENESYS_QUEUE_IDS (comma-separated queue ids, for example ' +
+        'GENESYS_QUEUE_IDS=39988345-a7c5-4ce5-851e-334cb54efc79) or pass --queue ID',
+    );
+  }
+  for (const q of queueIds) {
+    if (!/^[0-9a-fA-F-]{8,64}$/.test(q)) throw new UsageError(`--queue "${q}" is not a Genesys queue id (UUID)`);
+  }
+  const plan = planDates(
+    { date: values.date, asOf: values['as-of'], from: values.from, to: values.to },
+    localToday(Date.now(), config.TIMEZONE),
+  );
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const app = await compose(config, { signal: abort.signal, json: values.json });
+  const outcomes: DayOutcome[] = [];
+  try {
+    let dates = plan.dates;
+    if (plan.isDefault) {
+      const late = await datesToReconcile(app.deps.db, plan.dates[0]!, config.RECONCILE_DAYS);
+      if (late.length) app.deps.logger.info({ dates: late }, 'revisiting earlier days with unfinished work');
+      dates = [...late, ...plan.dates];
+    }
+    outcomes.push(...(await extractDays(app.deps, app.store, dates.map((processDate) => ({ processDate, queueIds })))));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await app.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ days: outcomes }, null, 2)}\n`);
+  else for (const o of outcomes) process.stdout.write(formatOutcome(o));
+  const failed = outcomes.some((o) => o.status === 'FAILED' || o.retryable > 0);
+  return failed ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,71 @@
+// The composition root: parses nothing itself, but builds everything a command needs from the one
+// parsed config (database, Genesys client, logger, clock) and knows how to tear it down.
+import type { Logger } from 'pino';
+import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
+import { createGenesysClient } from '../genesys/client.js';
+import type { GenesysClient } from '../genesys/types.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import { createLogger } from '../lib/logger.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { type DbHandle, openDb } from '../store/db.js';
+
+export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
+  // Logs go to stderr so stdout carries only the command's own output (and --json stays parseable).
+  return createLogger({
+    level: config.LOG_LEVEL,
+    pretty: opts.json ? false : process.stderr.isTTY,
+    destination: process.stderr,
+    secrets: [config.GENESYS_CLOUD_CLIENT_SECRET, config.API_TOKEN, config.DATABASE_URL].filter(
+      (s): s is string => Boolean(s),
+    ),
+  });
+}
+
+export async function openStore(config: Config): Promise<DbHandle> {
+  return openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+}
+
+export function genesysFor(config: Config, logger: Logger, clock: Clock = systemClock): GenesysClient {
+  const { clientId, clientSecret } = requireGenesysCredentials(config);
+  return createGenesysClient({
+    clientId,
+    clientSecret,
+    ...genesysBaseUrls(config),
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    ratePerMinute: config.GENESYS_RATE_LIMIT_PER_MINUTE,
+    maxSockets: Math.max(4, config.CONCURRENCY * 2),
+    clock,
+    logger,
+  });
+}
+
+export interface Composed {
+  deps: PipelineDeps;
+  store: DbHandle;
+  close(): Promise<void>;
+}
+
+/** Everything the pipeline needs. The caller must `close()` it (also on error). */
+export async function compose(
+  config: Config,
+  opts: { logger?: Logger; signal?: AbortSignal; clock?: Clock; json?: boolean } = {},
+): Promise<Composed> {
+  const logger = opts.logger ?? loggerFor(config, { json: opts.json });
+  const clock = opts.clock ?? systemClock;
+  const genesys = genesysFor(config, logger, clock);
+  let store: DbHandle;
+  try {
+    store = await openStore(config);
+  } catch (e) {
+    await genesys.close();
+    throw e;
+  }
+  return {
+    deps: { config, db: store.db, genesys, logger, clock, signal: opts.signal },
+    store,
+    close: async () => {
+      await genesys.close();
+      await store.close();
+    },
+  };
+}

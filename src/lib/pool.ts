@@ -1,0 +1,26 @@
+// Bounded concurrency without a dependency: run fn over items with at most `concurrency` in flight.
+// The first error stops new work and is rethrown after in-flight calls settle.
+export async function mapPool<T>(
+  items: Iterable<T>,
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  const it = items[Symbol.iterator]();
+  let index = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async () => {
+    for (;;) {
+      if (failed) return;
+      const next = it.next();
+      if (next.done) return;
+      const i = index++;
+      try {
+        await fn(next.value, i);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  if (failed) throw failed.error;
+}

@@ -1,0 +1,32 @@
+// What every stage receives from the composition root (src/cli/compose.ts): no module-level singletons.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { GenesysClient } from '../genesys/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db } from '../store/db.js';
+
+export interface PipelineDeps {
+  config: Config;
+  db: Db;
+  genesys: GenesysClient;
+  logger: Logger;
+  clock: Clock;
+  /** cancels the run (SIGINT/SIGTERM): stages stop taking new work and return */
+  signal?: AbortSignal;
+  /** progress events for the CLI (progress bars) and metrics */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export type Stage = 'discover' | 'lookup' | 'batches' | 'download' | 'report' | 'notify';
+
+export interface ProgressEvent {
+  processDate: string;
+  stage: Stage;
+  done: number;
+  total?: number;
+}
+
+export interface DayPlan {
+  processDate: string;
+  queueIds: readonly string[];
+}

@@ -1,0 +1,73 @@
+// Stage 1: find the day's conversations for the configured queues and record the agent-handled ones.
+import { conversationFacts } from '../genesys/conversation-facts.js';
+import { localDateOf, localDayInterval } from '../lib/dates.js';
+import { type ConversationRow, upsertConversations } from '../store/conversations.js';
+import type { DayPlan, PipelineDeps } from './deps.js';
+
+export interface DiscoverResult {
+  /** conversations returned by Genesys (after de-duplication) */
+  seen: number;
+  /** agent-handled conversations of the local day that were recorded in the database */
+  kept: number;
+  notReady: number;
+  outsideDay: number;
+  withoutAgent: number;
+}
+
+const FLUSH_EVERY = 500;
+
+export async function discover(deps: PipelineDeps, plan: DayPlan): Promise<DiscoverResult> {
+  const { config, db, genesys, logger } = deps;
+  const zone = config.TIMEZONE;
+  // The local day as a UTC interval. Genesys matches by the UTC day of conversationStart, so it may also
+  // return conversations of the neighbouring local day: those are dropped below, not here.
+  const interval = localDayInterval(plan.processDate, zone);
+  const result: DiscoverResult = { seen: 0, kept: 0, notReady: 0, outsideDay: 0, withoutAgent: 0 };
+  let buffer: ConversationRow[] = [];
+  const flush = async () => {
+    await upsertConversations(db, buffer);
+    buffer = [];
+  };
+  logger.info(
+    {
+      stage: 'discover',
+      processDate: plan.processDate,
+      interval: `${new Date(interval.startMs).toISOString()}/${new Date(interval.endMs).toISOString()}`,
+      queueIds: plan.queueIds,
+    },
+    'querying conversation details',
+  );
+  for await (const c of genesys.conversationDetails({ ...interval, queueIds: plan.queueIds }, deps.signal)) {
+    result.seen++;
+    const f = conversationFacts(c);
+    if (localDateOf(f.conversationStart, zone) !== plan.processDate) {
+      result.outsideDay++;
+      continue;
+    }
+    if (!f.hasAgent) {
+      result.withoutAgent++;
+      continue;
+    }
+    const queueId = plan.queueIds.find((q) => f.queueIds.includes(q)) ?? f.queueIds[0] ?? 'unknown';
+    if (!f.ready) result.notReady++;
+    result.kept++;
+    buffer.push({
+      conversationId: f.conversationId,
+      processDate: plan.processDate,
+      queueId,
+      queueIds: f.queueIds,
+      agentUserIds: f.agentUserIds,
+      conversationStart: f.conversationStart,
+      conversationEnd: f.conversationEnd,
+      durationMs: f.durationMs,
+      direction: f.direction,
+      state: f.ready ? 'ready' : 'not_ready',
+      recorded: f.recorded,
+    });
+    if (buffer.length >= FLUSH_EVERY) await flush();
+    deps.onProgress?.({ processDate: plan.processDate, stage: 'discover', done: result.seen });
+  }
+  await flush();
+  logger.info({ stage: 'discover', processDate: plan.processDate, ...result }, 'discovery done');
+  return result;
+}

@@ -1,0 +1,113 @@
+// Conversation rows and the recordings found for them. Upserts on natural keys: a re-run that discovers
+// the same conversations changes nothing, and one that sees a wrap-up finish moves it to `ready`.
+import { and, asc, eq, exists, inArray, or, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { type ConversationState, conversations, type RecordingState, recordings } from './schema.js';
+
+export type ConversationRow = typeof conversations.$inferInsert;
+
+export async function upsertConversations(db: Db, rows: readonly ConversationRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insert(conversations)
+    .values([...rows])
+    .onConflictDoUpdate({
+      target: conversations.conversationId,
+      // A conversation that was still in wrap-up is refreshed once Genesys finishes it; one already
+      // ready keeps its row (and its lookedUp flag) so a re-run does no new lookup.
+      set: {
+        queueId: sql`excluded.queue_id`,
+        queueIds: sql`excluded.queue_ids`,
+        agentUserIds: sql`excluded.agent_user_ids`,
+        conversationEnd: sql`excluded.conversation_end`,
+        durationMs: sql`excluded.duration_ms`,
+        state: sql`excluded.state`,
+        recorded: sql`excluded.recorded`,
+        lookedUp: sql`case when ${conversations.state} = excluded.state then ${conversations.lookedUp} else false end`,
+        updatedAt: sql`now()`,
+      },
+      setWhere: sql`${conversations.state} <> 'ready'`,
+    });
+}
+
+/**
+ * Conversations whose recordings must be (re)looked up: ready, recorded, and either never looked up or
+ * with a recording that was not ready yet (UPLOADING, transcoding) last time.
+ */
+export async function conversationsToLookUp(db: Db, processDates: readonly string[], limit: number) {
+  return db
+    .select({ conversationId: conversations.conversationId, processDate: conversations.processDate })
+    .from(conversations)
+    .where(
+      and(
+        inArray(conversations.processDate, [...processDates]),
+        eq(conversations.state, 'ready' satisfies ConversationState),
+        eq(conversations.recorded, true),
+        or(
+          eq(conversations.lookedUp, false),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(recordings)
+              .where(
+                and(
+                  eq(recordings.conversationId, conversations.conversationId),
+                  eq(recordings.state, 'waiting' satisfies RecordingState),
+                ),
+              ),
+          ),
+        ),
+      ),
+    )
+    .orderBy(asc(conversations.conversationStart), asc(conversations.conversationId))
+    .limit(limit);
+}
+
+export interface FoundRecording {
+  recordingId: string;
+  media: string | null;
+  fileState: string | null;
+  state: Extract<RecordingState, 'pending' | 'unavailable' | 'waiting'>;
+  reason: string | null;
+}
+
+/**
+ * Records what a lookup found, atomically with marking the conversation looked up (STYLE §7). Existing
+ * rows change only when they were `waiting`: nothing done or in flight is ever touched.
+ */
+export async function recordLookup(
+  db: Db,
+  conversationId: string,
+  processDate: string,
+  found: readonly FoundRecording[],
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (found.length > 0) {
+      await tx
+        .insert(recordings)
+        .values(found.map((r) => ({ ...r, conversationId, processDate })))
+        .onConflictDoUpdate({
+          target: [recordings.conversationId, recordings.recordingId],
+          set: {
+            state: sql`excluded.state`,
+            reason: sql`excluded.reason`,
+            fileState: sql`excluded.file_state`,
+            updatedAt: sql`now()`,
+          },
+          setWhere: sql`${recordings.state} = 'waiting'`,
+        });
+    }
+    await tx
+      .update(conversations)
+      .set({ lookedUp: true, updatedAt: sql`now()` })
+      .where(eq(conversations.conversationId, conversationId));
+  });
+}
+
+export async function conversationCount(db: Db, processDate: string) {
+  return db
+    .select({ queueId: conversations.queueId, state: conversations.state, n: sql<number>`count(*)::int` })
+    .from(conversations)
+    .where(eq(conversations.processDate, processDate))
+    .groupBy(conversations.queueId, conversations.state);
+}

@@ -1,0 +1,159 @@
+// Opens the database: embedded PGlite under DATA_DIR/db by default, PostgreSQL when DATABASE_URL is set.
+// Both run the same schema and the same forward-only migrations (./drizzle). See docs/decisions/0002.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { EnvironmentError, errorMessage } from '../lib/errors.js';
+import { redactText } from '../lib/redact.js';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Raw SQL for the work engine (pg-boss) on the same database. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export interface DbHandle {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** where the data lives, without credentials */
+  location: string;
+  sql: SqlExecutor;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATION_LOCK_KEY = 727_001;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite has no cross-process lock: a second process opening the same directory silently loses writes
+ * or corrupts it (stack notes P1). A pid lock file turns that into a clear error.
+ */
+export function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, 'audio-extract.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      writeFileSync(lock, String(process.pid));
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      if (Number.isFinite(pid) && pid !== process.pid && isAlive(pid)) {
+        throw new EnvironmentError(
+          'DB_IN_USE',
+          `The embedded database ${dir} is already in use by another audio-extract process (pid ${pid}). ` +
+            'Wait for it to finish or stop it; to run several workers at once, use PostgreSQL (DATABASE_URL).',
+        );
+      }
+      rmSync(lock, { force: true }); // stale: its owner is gone (crash or kill -9)
+    }
+  }
+  throw new EnvironmentError('DB_IN_USE', `Could not lock the embedded database ${dir}`);
+}
+
+async function openPglite(dir: string): Promise<DbHandle> {
+  const unlock = lockDataDir(dir);
+  try {
+    const client = new PGlite(dir);
+    await client.waitReady;
+    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+    const sql: SqlExecutor = {
+      async executeSql(text, values) {
+        // pg-boss sends multi-statement DDL without parameters; PGlite's query() takes one statement.
+        if (!values || values.length === 0) {
+          const res = await client.exec(text);
+          return { rows: res.at(-1)?.rows ?? [] };
+        }
+        return client.query(text, values);
+      },
+    };
+    return {
+      db,
+      kind: 'pglite',
+      location: dir,
+      sql,
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}
+
+async function openPostgres(url: string): Promise<DbHandle> {
+  // int8 and count(*) come back as strings from node-postgres; make them numbers like PGlite (P8).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === 20 ? Number : pg.types.getTypeParser(oid, format as never)) as never,
+    },
+  });
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new EnvironmentError(
+      'DB_UNREACHABLE',
+      `Cannot connect to PostgreSQL at ${describeUrl(url)}: ${redactText(errorMessage(e), [url])}. ` +
+        'Check DATABASE_URL and that the server is running.',
+    );
+  }
+  try {
+    // drizzle's migrator takes no lock: serialise concurrent worker start-ups (P9).
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    client.release();
+  }
+  return {
+    db: drizzlePg(pool, { schema }) as unknown as Db,
+    kind: 'postgres',
+    location: describeUrl(url),
+    sql: { executeSql: async (text, values) => pool.query(text, values as unknown[]) },
+    close: () => pool.end(),
+  };
+}
+
+export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<DbHandle> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
+  return openPglite(join(opts.dataDir, 'db'));
+}

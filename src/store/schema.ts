@@ -1,0 +1,142 @@
+// The one database schema (PostgreSQL dialect), used on embedded PGlite and on PostgreSQL 15+.
+// Work is rows with explicit states (STYLE §5); every natural key is unique so re-runs are idempotent.
+// Change it only by adding a migration: `npm run db:generate -- --name <what>` (forward-only).
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const RUN_STATES = ['RUNNING', 'SUCCESS', 'FAILED'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** A conversation is `ready` once Genesys has finished it (conversationEnd and tHandle present). */
+export const CONVERSATION_STATES = ['ready', 'not_ready'] as const;
+export type ConversationState = (typeof CONVERSATION_STATES)[number];
+
+/**
+ * pending      → resolved and available, waiting for a batch
+ * batched      → assigned to a batch (submitted or about to be)
+ * downloaded   → on disk, size and sha256 verified (final)
+ * unavailable  → Genesys says it cannot be had (archived, deleted, screen-only…) (final, with reason)
+ * waiting      → not ready yet (UPLOADING, transcoding, conversation in wrap-up): a later run retries
+ * failed       → gave up after retries (final for this run, with reason; `retry` puts it back to pending)
+ */
+export const RECORDING_STATES = ['pending', 'batched', 'downloaded', 'unavailable', 'waiting', 'failed'] as const;
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+/** created → submitted → completed | abandoned. A `created` batch has no Genesys job yet. */
+export const BATCH_STATES = ['created', 'submitted', 'completed', 'abandoned'] as const;
+export type BatchState = (typeof BATCH_STATES)[number];
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    processDate: text('process_date').notNull(),
+    queueId: text('queue_id').notNull(),
+    status: text('status').$type<RunState>().notNull(),
+    attempts: integer('attempts').notNull().default(1),
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+    error: text('error'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [uniqueIndex('runs_date_queue_uq').on(t.processDate, t.queueId), index('runs_status_idx').on(t.status)],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    conversationId: text('conversation_id').primaryKey(),
+    processDate: text('process_date').notNull(),
+    queueId: text('queue_id').notNull(),
+    queueIds: jsonb('queue_ids').$type<string[]>().notNull(),
+    agentUserIds: jsonb('agent_user_ids').$type<string[]>().notNull(),
+    conversationStart: text('conversation_start').notNull(),
+    conversationEnd: text('conversation_end'),
+    durationMs: bigint('duration_ms', { mode: 'number' }),
+    direction: text('direction'),
+    state: text('state').$type<ConversationState>().notNull(),
+    /** the sessions' `recording` flag: false means no metadata call is needed */
+    recorded: boolean('recorded').notNull(),
+    /** recordings looked up for the conversation in its current state */
+    lookedUp: boolean('looked_up').notNull().default(false),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('conversations_date_idx').on(t.processDate, t.state)],
+);
+
+export const batches = pgTable(
+  'batches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    processDate: text('process_date').notNull(),
+    jobId: text('job_id'),
+    status: text('status').$type<BatchState>().notNull(),
+    items: integer('items').notNull(),
+    /** how many times this batch's items were (re)submitted */
+    submissions: integer('submissions').notNull().default(0),
+    error: text('error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    submittedAt: ts('submitted_at'),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [uniqueIndex('batches_job_uq').on(t.jobId), index('batches_date_status_idx').on(t.processDate, t.status)],
+);
+
+export const recordings = pgTable(
+  'recordings',
+  {
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.conversationId),
+    recordingId: text('recording_id').notNull(),
+    processDate: text('process_date').notNull(),
+    media: text('media'),
+    fileState: text('file_state'),
+    state: text('state').$type<RecordingState>().notNull(),
+    reason: text('reason'),
+    batchId: bigint('batch_id', { mode: 'number' }).references(() => batches.id),
+    attempts: integer('attempts').notNull().default(0),
+    file: text('file'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    sha256: text('sha256'),
+    contentType: text('content_type'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.recordingId] }),
+    index('recordings_date_state_idx').on(t.processDate, t.state),
+    index('recordings_batch_idx').on(t.batchId),
+  ],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    processDate: text('process_date').notNull(),
+    /** one notification per process date and outcome fingerprint: a re-run that changes nothing sends nothing */
+    dedupeKey: text('dedupe_key').notNull(),
+    outcome: text('outcome').notNull(),
+    status: text('status').$type<'sending' | 'sent' | 'failed'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    httpStatus: integer('http_status'),
+    error: text('error'),
+    payload: jsonb('payload').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [uniqueIndex('notifications_dedupe_uq').on(t.processDate, t.dedupeKey)],
+);
