@@ -1,0 +1,233 @@
+// The local audio store: DATA_DIR/audio/<YYYY-MM-DD>/<conversationId>_<recordingId>.<ext>.
+// A file only appears under its final name once it is complete, synced and checked (written to
+// `<name>.part`, then renamed), so a crash or a truncated download never leaves a file that looks done.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
+import { resolveInside, safeSegment } from '../lib/paths.js';
+import { errnoCode, mapFsError } from './fs-errors.js';
+
+const PART_SUFFIX = '.part';
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `<dataDir>/audio/<processDate>` (absolute). `processDate` must be `YYYY-MM-DD`. */
+export function audioDir(dataDir: string, processDate: string): string {
+  if (!DATE.test(processDate)) {
+    throw new AppError('UNSAFE_PATH', `process date ${JSON.stringify(processDate)} must be YYYY-MM-DD`);
+  }
+  return resolveInside(dataDir, 'audio', processDate);
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/wave': 'wav',
+  'audio/ogg': 'ogg',
+  'audio/opus': 'opus',
+  'audio/webm': 'webm',
+  'audio/mpeg': 'mp3',
+  'audio/mp3': 'mp3',
+  'application/json': 'json',
+};
+
+/**
+ * File extension for a Content-Type; parameters (`; codecs=opus`) and case are ignored.
+ * Unknown or missing types give `bin`: the bytes are kept, and the manifest's `contentType` says what
+ * they are, rather than guessing an extension the transcription stage would trust.
+ */
+export function extensionFor(contentType: string | null | undefined): string {
+  const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return EXTENSIONS[mime] ?? 'bin';
+}
+
+/** `<conversationId>_<recordingId>.<ext>`; both ids are validated with safeSegment. */
+export function fileNameFor(input: {
+  conversationId: string;
+  recordingId: string;
+  contentType: string | null | undefined;
+}): string {
+  const conversationId = safeSegment('conversation id', input.conversationId);
+  const recordingId = safeSegment('recording id', input.recordingId);
+  return `${conversationId}_${recordingId}.${extensionFor(input.contentType)}`;
+}
+
+export interface WrittenFile {
+  /** Absolute path of the final file. */
+  file: string;
+  bytes: number;
+  /** Lower-case hex SHA-256 of the content. */
+  sha256: string;
+}
+
+export interface WriteAudioFileInput {
+  dir: string;
+  fileName: string;
+  body: Readable;
+  /** Content-Length announced by the server; a different byte count is a truncated download. */
+  expectedBytes?: number;
+  signal?: AbortSignal;
+}
+
+async function writeFully(fh: FileHandle, buf: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buf.length) {
+    const { bytesWritten } = await fh.write(buf, offset, buf.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+function truncated(fileName: string, detail: string, cause?: unknown): AppError {
+  return new AppError('DOWNLOAD_TRUNCATED', `download of ${fileName} was incomplete: ${detail}`, { cause });
+}
+
+/** Streams `body` to `<dir>/<fileName>` via a `.part` file; hashes while streaming; never buffers. */
+export async function writeAudioFile(input: WriteAudioFileInput): Promise<WrittenFile> {
+  const { dir, body, expectedBytes, signal } = input;
+  const fileName = safeSegment('file name', input.fileName);
+  const file = resolveInside(dir, fileName);
+  const part = file + PART_SUFFIX;
+  if (signal) addAbortSignal(signal, body);
+
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw mapFsError(e, dir);
+    }
+    let fh: FileHandle;
+    try {
+      fh = await open(part, 'w'); // 'w' truncates a leftover .part from an earlier crash
+    } catch (e) {
+      throw mapFsError(e, dir);
+    }
+    try {
+      let writing = false;
+      try {
+        for await (const chunk of body) {
+          const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          hash.update(buf);
+          bytes += buf.length;
+          writing = true;
+          await writeFully(fh, buf);
+          writing = false;
+        }
+      } catch (e) {
+        if (writing) throw mapFsError(e, dir);
+        if (signal?.aborted) throw signal.reason;
+        throw truncated(fileName, `stream failed after ${bytes} bytes (${errorMessage(e)})`, e);
+      }
+      try {
+        await fh.sync();
+      } catch (e) {
+        throw mapFsError(e, dir);
+      }
+    } finally {
+      await fh.close();
+    }
+    if (expectedBytes !== undefined && bytes !== expectedBytes) {
+      throw truncated(fileName, `received ${bytes} bytes, Content-Length said ${expectedBytes}`);
+    }
+    const sha256 = hash.digest('hex');
+    if (await verifyFile(file, { bytes, sha256 })) {
+      await unlink(part);
+      return { file, bytes, sha256 };
+    }
+    try {
+      await rename(part, file);
+    } catch (e) {
+      throw mapFsError(e, dir);
+    }
+    await syncDir(dir);
+    return { file, bytes, sha256 };
+  } catch (e) {
+    await rm(part, { force: true }).catch(() => {});
+    if (!body.destroyed) body.destroy();
+    throw e;
+  }
+}
+
+/** Makes a rename durable. Best effort: not every platform lets a directory be opened and synced. */
+export async function syncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // fsync on a directory is unsupported on some platforms (Windows); the rename itself is still atomic.
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/** SHA-256 (hex) of a file, streamed. */
+export async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** True when `file` exists with exactly this size and SHA-256 (used on resume to trust a file). */
+export async function verifyFile(
+  file: string,
+  expected: { bytes: number; sha256: string },
+): Promise<boolean> {
+  try {
+    const st = await stat(file);
+    if (!st.isFile() || st.size !== expected.bytes) return false;
+    return (await hashFile(file)) === expected.sha256.toLowerCase();
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw e;
+  }
+}
+
+/** Deletes `*.part` files left in `dir` by a crash; returns how many. A missing dir counts as 0. */
+export async function removeStaleParts(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return 0;
+    throw mapFsError(e, dir);
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith(PART_SUFFIX)) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/**
+ * Creates `dataDir` if needed and proves it is writable with a probe file, so a bad DATA_DIR fails
+ * at start-up with a clear message instead of after an hour of Genesys calls.
+ */
+export async function checkWritable(dataDir: string): Promise<void> {
+  const dir = path.resolve(dataDir);
+  const probe = path.join(dir, `.write-probe-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(probe, 'w');
+    try {
+      await fh.writeFile('ok');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await unlink(probe);
+  } catch (e) {
+    await rm(probe, { force: true }).catch(() => {});
+    const mapped = mapFsError(e, dir);
+    if (mapped !== e) throw mapped;
+    throw new EnvironmentError('DATA_DIR_NOT_WRITABLE', `cannot use DATA_DIR ${dir}: ${errorMessage(e)}`, {
+      cause: e,
+    });
+  }
+}

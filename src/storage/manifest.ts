@@ -1,0 +1,156 @@
+// manifest.jsonl is the hand-off to the transcription stage: one line per recording of the day,
+// including the ones that could not be downloaded (with the reason). It is rewritten whole and
+// atomically, sorted and with a fixed key order, so the same day always produces the same bytes.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../lib/errors.js';
+import { syncDir } from './audio-files.js';
+import { errnoCode, mapFsError } from './fs-errors.js';
+
+export const MANIFEST_FILE = 'manifest.jsonl';
+const TMP_SUFFIX = '.tmp';
+
+export const MANIFEST_STATUSES = ['downloaded', 'unavailable', 'failed', 'pending'] as const;
+export type ManifestStatus = (typeof MANIFEST_STATUSES)[number];
+
+export interface ManifestLine {
+  conversationId: string;
+  /** null on a line for a conversation whose recordings are not known yet (e.g. still in wrap-up). */
+  recordingId: string | null;
+  queueId: string | null;
+  queueIds: string[];
+  agentUserIds: string[];
+  /** ISO-8601 instant. */
+  conversationStart: string;
+  conversationEnd: string | null;
+  durationMs: number | null;
+  direction: string | null;
+  contentType: string | null;
+  /** File name relative to DATA_DIR/audio/<date>/; null when nothing was downloaded. */
+  file: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  status: ManifestStatus;
+  /** Why the recording is not downloaded (status other than `downloaded`). */
+  reason: string | null;
+}
+
+const nullableString = z.string().nullable();
+const nullableInt = z.number().int().nonnegative().nullable();
+
+// Key order here is the key order on disk.
+const lineSchema = z
+  .object({
+    conversationId: z.string(),
+    recordingId: z.string().nullable(),
+    queueId: nullableString,
+    queueIds: z.array(z.string()),
+    agentUserIds: z.array(z.string()),
+    conversationStart: z.string(),
+    conversationEnd: nullableString,
+    durationMs: z.number().nonnegative().nullable(),
+    direction: nullableString,
+    contentType: nullableString,
+    file: nullableString,
+    bytes: nullableInt,
+    sha256: nullableString,
+    status: z.enum(MANIFEST_STATUSES),
+    reason: nullableString,
+  })
+  .strict();
+
+// Compile-time check that the schema and the exported interface describe the same shape.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameShape: Same<z.infer<typeof lineSchema>, ManifestLine> = true;
+void _sameShape;
+
+const KEYS = Object.keys(lineSchema.shape) as (keyof ManifestLine)[];
+
+function compareLines(a: ManifestLine, b: ManifestLine): number {
+  if (a.conversationStart !== b.conversationStart) return a.conversationStart < b.conversationStart ? -1 : 1;
+  if (a.recordingId !== b.recordingId) return (a.recordingId ?? '') < (b.recordingId ?? '') ? -1 : 1;
+  if (a.conversationId !== b.conversationId) return a.conversationId < b.conversationId ? -1 : 1;
+  return 0;
+}
+
+/** One line of JSON with keys in the declared order (extra keys are dropped). */
+export function serializeManifestLine(line: ManifestLine): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of KEYS) ordered[key] = line[key];
+  return JSON.stringify(ordered);
+}
+
+/**
+ * Writes `<dir>/manifest.jsonl` atomically (temp file, fsync, rename): readers see the old manifest
+ * or the new one, never half of one. Lines are sorted by conversationStart, then recordingId.
+ */
+export async function writeManifest(dir: string, lines: readonly ManifestLine[]): Promise<string> {
+  const file = path.join(dir, MANIFEST_FILE);
+  const tmp = file + TMP_SUFFIX;
+  lines.forEach((line, i) => {
+    const result = lineSchema.safeParse(line);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new AppError(
+        'MANIFEST_INVALID',
+        `refusing to write ${file}: entry ${i} (${line.conversationId}/${line.recordingId}) ` +
+          `${issue?.path.join('.') || ''} ${issue?.message ?? 'is invalid'}`,
+      );
+    }
+  });
+  const text = [...lines]
+    .sort(compareLines)
+    .map((l) => `${serializeManifestLine(l)}\n`)
+    .join('');
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw mapFsError(e, dir);
+  }
+  await syncDir(dir);
+  return file;
+}
+
+/** Reads `<dir>/manifest.jsonl`; an absent manifest is an empty list. Invalid lines throw MANIFEST_INVALID. */
+export async function readManifest(dir: string): Promise<ManifestLine[]> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw e;
+  }
+  const out: ManifestLine[] = [];
+  const rows = text.split('\n');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!.trim();
+    if (row === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(row);
+    } catch (e) {
+      throw new AppError('MANIFEST_INVALID', `${file} line ${i + 1} is not JSON`, { cause: e });
+    }
+    const result = lineSchema.safeParse(parsed);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new AppError(
+        'MANIFEST_INVALID',
+        `${file} line ${i + 1}: ${issue?.path.join('.') || '(line)'} ${issue?.message ?? 'is invalid'}`,
+      );
+    }
+    out.push(result.data);
+  }
+  return out;
+}
