@@ -14,12 +14,15 @@ export function formatOutcome(o: DayOutcome): string {
       `  conversations ${s.conversations}, recordings ${s.recordings}${by ? ` (${by})` : ''}, handle time ${formatDuration(s.totalDurationMs)}`,
     );
     if (o.transfer) {
-      lines.push(`  batches ${o.transfer.batches}, submitted ${o.transfer.submitted}, downloaded now ${o.transfer.downloaded}`);
+      lines.push(
+        `  batches ${o.transfer.batches}, submitted ${o.transfer.submitted}, downloaded now ${o.transfer.downloaded}`,
+      );
     }
     for (const f of s.failures.slice(0, 5)) lines.push(`  not downloaded: ${f.count} × ${f.reason}`);
     lines.push(`  manifest: ${relative(process.cwd(), s.manifest) || s.manifest}`);
   }
-  for (const q of o.emptyQueues) lines.push(`  warning: queue ${q} had no agent-handled conversation that day`);
+  for (const q of o.emptyQueues)
+    lines.push(`  warning: queue ${q} had no agent-handled conversation that day`);
   if (o.error) lines.push(`  error: ${o.error}`);
   lines.push(`  notification: ${o.notified ? 'sent' : 'not sent'}`);
   return `${lines.join('\n')}\n`;

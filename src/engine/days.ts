@@ -6,7 +6,11 @@ import { type DayOutcome, InterruptedError, runDay } from '../pipeline/run.js';
 import type { DbHandle } from '../store/db.js';
 import { type ExtractDayJob, QUEUES, startEngine } from './work.js';
 
-export async function extractDays(deps: PipelineDeps, store: DbHandle, days: readonly DayPlan[]): Promise<DayOutcome[]> {
+export async function extractDays(
+  deps: PipelineDeps,
+  store: DbHandle,
+  days: readonly DayPlan[],
+): Promise<DayOutcome[]> {
   const engine = await startEngine(store, deps.logger);
   try {
     await engine.boss.work<ExtractDayJob>(

@@ -48,9 +48,10 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
   if (store.kind === 'pglite') {
     // The embedded database is locked to this process, so any job still "active" belonged to a process
     // that died (kill -9, power loss): release it, or the stately policy would block its date.
-    const { rows } = await store.sql.executeSql(`select id from pgboss.job where name = $1 and state = 'active'`, [
-      QUEUES.extractDay,
-    ]);
+    const { rows } = await store.sql.executeSql(
+      `select id from pgboss.job where name = $1 and state = 'active'`,
+      [QUEUES.extractDay],
+    );
     const ids = (rows as { id: string }[]).map((r) => r.id);
     if (ids.length > 0) {
       await boss.fail(QUEUES.extractDay, ids, { reason: 'orphaned by a previous process' } as never);
@@ -67,7 +68,8 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
       [QUEUES.extractDay, job.processDate],
     );
     const existing = (rows as { id: string }[])[0]?.id;
-    if (!existing) throw new Error(`could not enqueue ${job.processDate}: a job is queued but cannot be found`);
+    if (!existing)
+      throw new Error(`could not enqueue ${job.processDate}: a job is queued but cannot be found`);
     return existing;
   };
 

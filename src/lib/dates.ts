@@ -43,7 +43,8 @@ export function dateRange(from: string, to: string): string[] {
   const b = parseIsoDate(to, '--to');
   if (b < a) throw new UsageError(`--to ${to} is before --from ${from}: swap them`);
   const days = Math.round(b.diff(a, 'days').days) + 1;
-  if (days > 366) throw new UsageError(`--from ${from} --to ${to} spans ${days} days: run at most 366 at once`);
+  if (days > 366)
+    throw new UsageError(`--from ${from} --to ${to} spans ${days} days: run at most 366 at once`);
   return Array.from({ length: days }, (_, i) => a.plus({ days: i }).toISODate()!);
 }
 

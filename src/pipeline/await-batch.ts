@@ -42,7 +42,10 @@ export async function awaitBatch(
     const count = status.resultCount ?? status.results?.length ?? 0;
     const expected = status.expectedResultCount ?? input.items;
     if (status.status === 'Completed' && count >= expected) {
-      input.log.info({ jobId: input.jobId, polls, results: count, errors: status.errorCount ?? 0 }, 'batch completed');
+      input.log.info(
+        { jobId: input.jobId, polls, results: count, errors: status.errorCount ?? 0 },
+        'batch completed',
+      );
       return { kind: 'completed', result: status };
     }
     if (count > lastCount) {

@@ -6,8 +6,8 @@ import type { BatchDownloadJobResult } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
 import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
-import { type RecordingKey, recordDownloaded, recordOutcome } from '../store/recordings.js';
 import { audioDir, fileNameFor, writeAudioFile } from '../storage/index.js';
+import { type RecordingKey, recordDownloaded, recordOutcome } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
 /** A recording is re-requested at most this many times (expired URL, stalled job) before it fails. */
@@ -66,7 +66,12 @@ export async function downloadBatchResults(
           : `batch job ${input.jobId} returned no result for this recording`,
       );
     } else if (r.errorMsg || !r.resultUrl) {
-      await recordOutcome(db, item, 'unavailable', `Genesys: ${r.errorMsg ?? 'result without a download URL'}`);
+      await recordOutcome(
+        db,
+        item,
+        'unavailable',
+        `Genesys: ${r.errorMsg ?? 'result without a download URL'}`,
+      );
       out.unavailable++;
     } else {
       const res = await downloadOne(deps, dir, item, r.resultUrl, r.contentType ?? null);
@@ -74,7 +79,12 @@ export async function downloadBatchResults(
       else if (res.kind === 'expired') await requeueOrFail(item, 'download URL expired before the download');
       else await requeueOrFail(item, res.reason);
     }
-    deps.onProgress?.({ processDate: input.processDate, stage: 'download', done: ++done, total: input.items.length });
+    deps.onProgress?.({
+      processDate: input.processDate,
+      stage: 'download',
+      done: ++done,
+      total: input.items.length,
+    });
   });
   input.log.info({ jobId: input.jobId, ...out }, 'batch downloaded');
   return out;

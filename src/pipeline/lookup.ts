@@ -21,7 +21,14 @@ export async function lookUpRecordings(deps: PipelineDeps, processDate: string):
   // One list of ids for the whole pass, so a recording that is still UPLOADING is asked about once per
   // run, not in a loop.
   const todo = await conversationsToLookUp(db, [processDate], 1_000_000);
-  const result: LookupResult = { conversations: todo.length, audio: 0, skipped: 0, waiting: 0, unavailable: 0, failed: 0 };
+  const result: LookupResult = {
+    conversations: todo.length,
+    audio: 0,
+    skipped: 0,
+    waiting: 0,
+    unavailable: 0,
+    failed: 0,
+  };
   let done = 0;
   await mapPool(todo, config.CONCURRENCY, async (c) => {
     if (deps.signal?.aborted) return;

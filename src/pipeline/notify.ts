@@ -11,11 +11,20 @@ export type NotifyResult = { sent: boolean; reason?: string; status?: number };
 
 export async function notify(
   deps: PipelineDeps,
-  input: { processDate: string; queueIds: readonly string[]; outcome: RunOutcome; summary?: DaySummary; error?: string },
+  input: {
+    processDate: string;
+    queueIds: readonly string[];
+    outcome: RunOutcome;
+    summary?: DaySummary;
+    error?: string;
+  },
 ): Promise<NotifyResult> {
   const { config, db, logger } = deps;
   if (!config.NOTIFY_URL) {
-    logger.info({ stage: 'notify', processDate: input.processDate }, 'NOTIFY_URL is not set: no e-mail is sent');
+    logger.info(
+      { stage: 'notify', processDate: input.processDate },
+      'NOTIFY_URL is not set: no e-mail is sent',
+    );
     return { sent: false, reason: 'NOTIFY_URL not set' };
   }
   const s = input.summary;
@@ -47,8 +56,18 @@ export async function notify(
     return { sent: false, reason: 'already sent' };
   }
   try {
-    const res = await sendNotification({ url: config.NOTIFY_URL, payload, clock: deps.clock, signal: deps.signal });
-    await markNotification(db, row.id, { status: 'sent', attempts: res.attempts, httpStatus: res.status, error: null });
+    const res = await sendNotification({
+      url: config.NOTIFY_URL,
+      payload,
+      clock: deps.clock,
+      signal: deps.signal,
+    });
+    await markNotification(db, row.id, {
+      status: 'sent',
+      attempts: res.attempts,
+      httpStatus: res.status,
+      error: null,
+    });
     logger.info({ stage: 'notify', processDate: input.processDate, status: res.status }, 'notification sent');
     return { sent: true, status: res.status };
   } catch (e) {

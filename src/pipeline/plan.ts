@@ -2,11 +2,11 @@
 // Saturday when yesterday was Sunday), optionally as of another day. The default run also revisits the
 // previous RECONCILE_DAYS days that still have unfinished work (late recordings, wrap-ups).
 import { and, inArray, sql } from 'drizzle-orm';
-import { UsageError } from '../lib/errors.js';
+import { DateTime } from 'luxon';
 import { checkProcessDate, dateRange, defaultProcessDate, parseIsoDate } from '../lib/dates.js';
+import { UsageError } from '../lib/errors.js';
 import type { Db } from '../store/db.js';
 import { conversations, recordings } from '../store/schema.js';
-import { DateTime } from 'luxon';
 
 export interface DateOptions {
   date?: string;
@@ -22,7 +22,11 @@ export interface DatePlan {
 }
 
 export function planDates(opts: DateOptions, today: string): DatePlan {
-  const given = [opts.date && '--date', opts.asOf && '--as-of', (opts.from || opts.to) && '--from/--to'].filter(Boolean);
+  const given = [
+    opts.date && '--date',
+    opts.asOf && '--as-of',
+    (opts.from || opts.to) && '--from/--to',
+  ].filter(Boolean);
   if (given.length > 1) throw new UsageError(`use only one of ${given.join(', ')}`);
   if ((opts.from && !opts.to) || (!opts.from && opts.to)) throw new UsageError('--from and --to go together');
   let dates: string[];

@@ -1,8 +1,9 @@
 // Stage 6: write DATA_DIR/audio/<date>/manifest.jsonl from the database (the single source of truth)
 // and compute the day's counts. Conversations with no downloadable recording yet get a line too, so
 // the transcription stage sees what is missing and why.
-import { recordingsWithConversations } from '../store/recordings.js';
+
 import { audioDir, type ManifestLine, writeManifest } from '../storage/index.js';
+import { recordingsWithConversations } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface DaySummary {
@@ -51,7 +52,8 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
   const failures = new Map<string, number>();
   let totalDurationMs = 0;
   for (const r of rows) {
-    const q = (byQueue[r.queueId] ??= { conversations: 0, recordings: 0 });
+    const q = byQueue[r.queueId] ?? { conversations: 0, recordings: 0 };
+    byQueue[r.queueId] = q;
     if (!conversations.has(r.conversationId)) {
       conversations.add(r.conversationId);
       totalDurationMs += r.durationMs ?? 0;

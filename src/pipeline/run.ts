@@ -4,8 +4,8 @@
 //   discover → look up recordings → batch, await and download → report (manifest) → notify
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
-import { finishRun, startRuns } from '../store/runs.js';
 import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
+import { finishRun, startRuns } from '../store/runs.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
 import { type DiscoverResult, discover } from './discover.js';
 import { type LookupResult, lookUpRecordings } from './lookup.js';
@@ -65,7 +65,14 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
           `queue ${q} had no agent-handled conversation on ${plan.processDate}: check that GENESYS_QUEUE_IDS holds the right queue id`,
         );
       }
-      await finishRun(db, plan.processDate, q, 'SUCCESS', counts ?? { conversations: 0, recordings: 0 }, null);
+      await finishRun(
+        db,
+        plan.processDate,
+        q,
+        'SUCCESS',
+        counts ?? { conversations: 0, recordings: 0 },
+        null,
+      );
     }
     outcome.status = 'SUCCESS';
     log.info({ byStatus: summary.byStatus, manifest: summary.manifest }, 'day done');

@@ -35,7 +35,14 @@ export interface TransferResult {
 }
 
 export async function transferRecordings(deps: PipelineDeps, processDate: string): Promise<TransferResult> {
-  const total: TransferResult = { batches: 0, submitted: 0, downloaded: 0, unavailable: 0, failed: 0, requeued: 0 };
+  const total: TransferResult = {
+    batches: 0,
+    submitted: 0,
+    downloaded: 0,
+    unavailable: 0,
+    failed: 0,
+    requeued: 0,
+  };
   for (let round = 0; round < MAX_ROUNDS && !deps.signal?.aborted; round++) {
     // Batches left open by an earlier, interrupted run first: their job ids are recorded.
     const created = await createBatches(deps, processDate);
@@ -108,7 +115,12 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
   if (status.kind === 'gone') {
     // The job is unknown to Genesys (expired or never stored): request these recordings again.
     for (const i of items) {
-      await recordOutcome(db, i, i.attempts < 2 ? 'pending' : 'failed', `batch job ${jobId} is unknown to Genesys`);
+      await recordOutcome(
+        db,
+        i,
+        i.attempts < 2 ? 'pending' : 'failed',
+        `batch job ${jobId} is unknown to Genesys`,
+      );
       if (i.attempts < 2) outcome.requeued++;
       else outcome.failed++;
     }
@@ -129,6 +141,11 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
     failed: d.failed,
     requeued: d.requeued,
   });
-  await finishBatch(db, batch.id, 'completed', status.kind === 'stalled' ? 'job stalled before completing' : null);
+  await finishBatch(
+    db,
+    batch.id,
+    'completed',
+    status.kind === 'stalled' ? 'job stalled before completing' : null,
+  );
   return outcome;
 }

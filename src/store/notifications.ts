@@ -35,5 +35,8 @@ export async function markNotification(
 }
 
 export async function notificationsOf(db: Db, processDate: string): Promise<NotificationRow[]> {
-  return db.select().from(notifications).where(and(eq(notifications.processDate, processDate)));
+  return db
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.processDate, processDate)));
 }

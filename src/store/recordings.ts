@@ -31,7 +31,11 @@ export async function pendingRecordings(db: Db, processDates: readonly string[],
 }
 
 /** Creates a batch and moves its (still pending) recordings into it, atomically. */
-export async function createBatch(db: Db, processDate: string, keys: readonly RecordingKey[]): Promise<BatchRow> {
+export async function createBatch(
+  db: Db,
+  processDate: string,
+  keys: readonly RecordingKey[],
+): Promise<BatchRow> {
   return db.transaction(async (tx) => {
     const [batch] = await tx
       .insert(batches)
@@ -88,7 +92,9 @@ export async function openBatches(db: Db, processDates: readonly string[]): Prom
   return db
     .select()
     .from(batches)
-    .where(and(inArray(batches.processDate, [...processDates]), inArray(batches.status, ['created', 'submitted'])))
+    .where(
+      and(inArray(batches.processDate, [...processDates]), inArray(batches.status, ['created', 'submitted'])),
+    )
     .orderBy(asc(batches.id));
 }
 
@@ -104,7 +110,9 @@ export async function recordDownloaded(
   await db
     .update(recordings)
     .set({ state: 'downloaded', reason: null, ...file, updatedAt: sql`now()` })
-    .where(and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)));
+    .where(
+      and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
+    );
 }
 
 export async function recordOutcome(
@@ -122,7 +130,9 @@ export async function recordOutcome(
       attempts: sql`${recordings.attempts} + 1`,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)));
+    .where(
+      and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
+    );
 }
 
 /** Puts failed (and optionally not-ready) recordings of a date back in line for the next run. */
@@ -162,5 +172,9 @@ export async function recordingsWithConversations(db: Db, processDate: string) {
     .from(conversations)
     .leftJoin(recordings, eq(recordings.conversationId, conversations.conversationId))
     .where(eq(conversations.processDate, processDate))
-    .orderBy(asc(conversations.conversationStart), asc(conversations.conversationId), asc(recordings.recordingId));
+    .orderBy(
+      asc(conversations.conversationStart),
+      asc(conversations.conversationId),
+      asc(recordings.recordingId),
+    );
 }

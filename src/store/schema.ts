@@ -30,7 +30,14 @@ export type ConversationState = (typeof CONVERSATION_STATES)[number];
  * waiting      → not ready yet (UPLOADING, transcoding, conversation in wrap-up): a later run retries
  * failed       → gave up after retries (final for this run, with reason; `retry` puts it back to pending)
  */
-export const RECORDING_STATES = ['pending', 'batched', 'downloaded', 'unavailable', 'waiting', 'failed'] as const;
+export const RECORDING_STATES = [
+  'pending',
+  'batched',
+  'downloaded',
+  'unavailable',
+  'waiting',
+  'failed',
+] as const;
 export type RecordingState = (typeof RECORDING_STATES)[number];
 
 /** created → submitted → completed | abandoned. A `created` batch has no Genesys job yet. */
@@ -52,7 +59,10 @@ export const runs = pgTable(
     startedAt: ts('started_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
   },
-  (t) => [uniqueIndex('runs_date_queue_uq').on(t.processDate, t.queueId), index('runs_status_idx').on(t.status)],
+  (t) => [
+    uniqueIndex('runs_date_queue_uq').on(t.processDate, t.queueId),
+    index('runs_status_idx').on(t.status),
+  ],
 );
 
 export const conversations = pgTable(
@@ -92,7 +102,10 @@ export const batches = pgTable(
     submittedAt: ts('submitted_at'),
     completedAt: ts('completed_at'),
   },
-  (t) => [uniqueIndex('batches_job_uq').on(t.jobId), index('batches_date_status_idx').on(t.processDate, t.status)],
+  (t) => [
+    uniqueIndex('batches_job_uq').on(t.jobId),
+    index('batches_date_status_idx').on(t.processDate, t.status),
+  ],
 );
 
 export const recordings = pgTable(

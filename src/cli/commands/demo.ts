@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { buildEmulator } from '../../emulator/index.js';
+import { extractDays } from '../../engine/days.js';
 import { defaultProcessDate, localToday, parseIsoDate } from '../../lib/dates.js';
 import { UsageError } from '../../lib/errors.js';
-import { extractDays } from '../../engine/days.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../main.js';
 import { formatOutcome } from '../output.js';
@@ -44,7 +44,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--conversations "${values.conversations}" must be a whole number from 1 to 50000`);
   }
   const base = parseConfig(process.env);
-  const emulator = await buildEmulator({ seed: values.seed, conversationsPerDay: perDay, timezone: base.TIMEZONE });
+  const emulator = await buildEmulator({
+    seed: values.seed,
+    conversationsPerDay: perDay,
+    timezone: base.TIMEZONE,
+  });
   try {
     const queueIds = emulator.queueIds.slice(0, 2);
     const config = parseConfig({

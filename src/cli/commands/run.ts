@@ -1,11 +1,11 @@
 // `audio-extract run`: extract one or more process dates to completion and print a summary.
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
-import { ConfigError, UsageError } from '../../lib/errors.js';
-import { localToday } from '../../lib/dates.js';
 import { extractDays } from '../../engine/days.js';
-import type { DayOutcome } from '../../pipeline/run.js';
+import { localToday } from '../../lib/dates.js';
+import { ConfigError, UsageError } from '../../lib/errors.js';
 import { datesToReconcile, planDates } from '../../pipeline/plan.js';
+import type { DayOutcome } from '../../pipeline/run.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../main.js';
 import { formatOutcome } from '../output.js';
@@ -54,7 +54,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
   }
   for (const q of queueIds) {
-    if (!/^[0-9a-fA-F-]{8,64}$/.test(q)) throw new UsageError(`--queue "${q}" is not a Genesys queue id (UUID)`);
+    if (!/^[0-9a-fA-F-]{8,64}$/.test(q))
+      throw new UsageError(`--queue "${q}" is not a Genesys queue id (UUID)`);
   }
   const plan = planDates(
     { date: values.date, asOf: values['as-of'], from: values.from, to: values.to },
@@ -74,7 +75,13 @@ export async function runCommand(argv: string[]): Promise<number> {
       if (late.length) app.deps.logger.info({ dates: late }, 'revisiting earlier days with unfinished work');
       dates = [...late, ...plan.dates];
     }
-    outcomes.push(...(await extractDays(app.deps, app.store, dates.map((processDate) => ({ processDate, queueIds })))));
+    outcomes.push(
+      ...(await extractDays(
+        app.deps,
+        app.store,
+        dates.map((processDate) => ({ processDate, queueIds })),
+      )),
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

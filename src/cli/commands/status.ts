@@ -78,7 +78,9 @@ export async function statusCommand(argv: string[]): Promise<number> {
       if (bs.length === 0) continue;
       process.stdout.write(`\n${d} batches:\n`);
       for (const b of bs) {
-        process.stdout.write(`  #${b.id}  ${b.jobId ?? '(not submitted)'}  ${b.status}  ${b.items} items${b.error ? `  ${b.error}` : ''}\n`);
+        process.stdout.write(
+          `  #${b.id}  ${b.jobId ?? '(not submitted)'}  ${b.status}  ${b.items} items${b.error ? `  ${b.error}` : ''}\n`,
+        );
       }
     }
     return EXIT.ok;

@@ -1,0 +1,151 @@
+// The store on both backends it supports: embedded PGlite and PostgreSQL (TEST_DATABASE_URL).
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationsToLookUp, recordLookup, upsertConversations } from '../../src/store/conversations.js';
+import { type DbHandle, openDb } from '../../src/store/db.js';
+import { claimNotification, markNotification } from '../../src/store/notifications.js';
+import {
+  batchItems,
+  createBatch,
+  markBatchSubmitted,
+  openBatches,
+  pendingRecordings,
+  recordDownloaded,
+  recordingsWithConversations,
+} from '../../src/store/recordings.js';
+import { finishRun, listRuns, startRuns } from '../../src/store/runs.js';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+
+const DATE = '2026-11-24';
+const Q = '39988345-a7c5-4ce5-851e-334cb54efc79';
+
+const conversation = (id: string, state: 'ready' | 'not_ready' = 'ready') => ({
+  conversationId: id,
+  processDate: DATE,
+  queueId: Q,
+  queueIds: [Q],
+  agentUserIds: ['u1'],
+  conversationStart: `2026-11-24T15:00:0${id.slice(-1)}.000Z`,
+  conversationEnd: state === 'ready' ? '2026-11-24T15:10:00.000Z' : null,
+  durationMs: state === 'ready' ? 1000 : null,
+  direction: 'inbound',
+  state,
+  recorded: true,
+});
+
+function storeContract(open: () => Promise<DbHandle>) {
+  let store: DbHandle;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('runs are one row per date and queue; a re-run counts attempts', async () => {
+    await startRuns(store.db, DATE, [Q]);
+    await finishRun(store.db, DATE, Q, 'SUCCESS', { conversations: 3 }, null);
+    await startRuns(store.db, DATE, [Q]);
+    const [run] = await listRuns(store.db, { from: DATE, to: DATE });
+    expect(run).toMatchObject({ processDate: DATE, queueId: Q, status: 'RUNNING', attempts: 2 });
+  });
+
+  it('conversations upsert idempotently and a finished wrap-up is looked up again', async () => {
+    await upsertConversations(store.db, [conversation('c1'), conversation('c2', 'not_ready')]);
+    await upsertConversations(store.db, [conversation('c1'), conversation('c2', 'not_ready')]);
+    expect((await conversationsToLookUp(store.db, [DATE], 100)).map((c) => c.conversationId)).toEqual(['c1']);
+    await recordLookup(store.db, 'c1', DATE, [
+      { recordingId: 'r1', media: 'audio', fileState: 'AVAILABLE', state: 'pending', reason: null },
+      { recordingId: 'r2', media: 'audio', fileState: 'UPLOADING', state: 'waiting', reason: 'uploading' },
+    ]);
+    await upsertConversations(store.db, [conversation('c2')]); // wrap-up finished
+    // c1 still has a waiting recording, c2 is now ready: both need a lookup
+    expect((await conversationsToLookUp(store.db, [DATE], 100)).map((c) => c.conversationId).sort()).toEqual([
+      'c1',
+      'c2',
+    ]);
+  });
+
+  it('a lookup never touches a recording that is already in flight or done', async () => {
+    const pending = await pendingRecordings(store.db, [DATE], 100);
+    expect(pending.map((p) => p.recordingId)).toEqual(['r1']);
+    const batch = await createBatch(store.db, DATE, pending);
+    expect(batch.items).toBe(1);
+    await recordLookup(store.db, 'c1', DATE, [
+      { recordingId: 'r1', media: 'audio', fileState: 'AVAILABLE', state: 'pending', reason: null },
+      { recordingId: 'r2', media: 'audio', fileState: 'AVAILABLE', state: 'pending', reason: null },
+    ]);
+    const items = await batchItems(store.db, batch.id);
+    expect(items).toEqual([expect.objectContaining({ recordingId: 'r1', state: 'batched' })]);
+    expect((await pendingRecordings(store.db, [DATE], 100)).map((p) => p.recordingId)).toEqual(['r2']);
+    // the same recording cannot be batched twice
+    const again = await createBatch(store.db, DATE, [{ conversationId: 'c1', recordingId: 'r1' }]);
+    expect(again.items).toBe(0);
+  });
+
+  it('a batch keeps its Genesys job id and its recordings their files', async () => {
+    const [batch] = await openBatches(store.db, [DATE]);
+    await markBatchSubmitted(store.db, batch!.id, 'job-123');
+    await recordDownloaded(
+      store.db,
+      { conversationId: 'c1', recordingId: 'r1' },
+      { file: 'c1_r1.wav', bytes: 10, sha256: 'ab'.repeat(32), contentType: 'audio/wav' },
+    );
+    const rows = await recordingsWithConversations(store.db, DATE);
+    expect(rows.find((r) => r.recordingId === 'r1')).toMatchObject({ state: 'downloaded', bytes: 10 });
+    const open = await openBatches(store.db, [DATE]);
+    expect(open.find((b) => b.id === batch!.id)).toMatchObject({ jobId: 'job-123', status: 'submitted' });
+  });
+
+  it('a notification outcome is claimed once', async () => {
+    const input = { processDate: DATE, dedupeKey: 'k1', outcome: 'success', payload: { a: 1 } };
+    const row = await claimNotification(store.db, input);
+    expect(row).toBeDefined();
+    await markNotification(store.db, row!.id, { status: 'sent', attempts: 1, httpStatus: 200, error: null });
+    expect(await claimNotification(store.db, input)).toBeUndefined();
+  });
+}
+
+describe('store on embedded PGlite', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ae-store-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  storeContract(async () => openDb({ dataDir: dir }));
+
+  it('a second process opening the same data dir gets a clear "in use" error', async () => {
+    const script = `
+      import { openDb } from './src/store/db.ts';
+      try { await openDb({ dataDir: ${JSON.stringify(dir)} }); console.log('OPENED'); }
+      catch (e) { console.log(e.code + ': ' + e.message); }`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: process.cwd(),
+      },
+    );
+    expect(stdout).toMatch(
+      /^DB_IN_USE: The embedded database .* is already in use by another audio-extract process \(pid \d+\)/,
+    );
+  });
+});
+
+const pgUrl = requirePostgres();
+describe.skipIf(!pgUrl)('store on PostgreSQL', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('store');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  storeContract(async () => openDb({ databaseUrl: db.url, dataDir: '/nonexistent' }));
+});
