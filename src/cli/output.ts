@@ -19,7 +19,8 @@ export function formatOutcome(o: DayOutcome): string {
       );
     }
     for (const f of s.failures.slice(0, 5)) lines.push(`  not downloaded: ${f.count} × ${f.reason}`);
-    lines.push(`  manifest: ${relative(process.cwd(), s.manifest) || s.manifest}`);
+    const rel = relative(process.cwd(), s.manifest);
+    lines.push(`  manifest: ${rel.startsWith('..') ? s.manifest : rel}`);
   }
   for (const q of o.emptyQueues)
     lines.push(`  warning: queue ${q} had no agent-handled conversation that day`);
