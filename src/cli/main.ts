@@ -11,6 +11,8 @@ Usage:
   audio-extract run [--date YYYY-MM-DD | --as-of YYYY-MM-DD | --from D --to D] [--queue ID ...] [--json]
   audio-extract status [--date YYYY-MM-DD] [--json]
   audio-extract demo [--date YYYY-MM-DD] [--conversations N]
+  audio-extract serve [--no-schedule]
+  audio-extract doctor [--json]
   audio-extract emulator [--port N] [--seed S] [--faults FILE] ...
   audio-extract --help | <command> --help
 
@@ -18,6 +20,8 @@ Commands:
   run       extract the process date (default: yesterday in TIMEZONE; Saturday if yesterday was Sunday)
   status    show runs, counts and batches recorded in the database
   demo      start the bundled Genesys emulator and run a full extraction against it into DATA_DIR
+  serve     run the daily schedule, the HTTP API, the dashboard and /metrics in one long-running process
+  doctor    check configuration, database, storage, Genesys credentials and queue ids; exit 1 if any fails
   emulator  run the Genesys Cloud emulator (a sandbox for trying the tool without a Genesys org)
 
 Configuration comes from environment variables (see README.md): GENESYS_CLOUD_CLIENT_ID,
@@ -33,6 +37,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/status.js')).statusCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   emulator: async () => (await import('./commands/emulator.js')).emulatorCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 // `audio-extract run`: extract one or more process dates to completion and print a summary.
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { extractDays } from '../../engine/days.js';
@@ -63,6 +64,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   );
 
   const abort = new AbortController();
+  // Every in-flight request listens on this one signal; dozens at once are expected, not a leak.
+  setMaxListeners(1000, abort.signal);
   const onSignal = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

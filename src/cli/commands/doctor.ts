@@ -1,0 +1,182 @@
+// `audio-extract doctor`: checks what a nightly run needs, one line per check with ok/FAIL and the fix,
+// cheaply: configuration, database (open + migrate), storage (DATA_DIR writable), Genesys credentials
+// (one token request) and queue ids (the first pages of yesterday's details query, stopping as soon as
+// every configured queue was seen). Exit 0 when every check passes, 1 otherwise.
+import { parseArgs } from 'node:util';
+import { DateTime } from 'luxon';
+import { type Config, parseConfig, requireGenesysCredentials } from '../../config/schema.js';
+import { conversationFacts } from '../../genesys/conversation-facts.js';
+import type { GenesysClient } from '../../genesys/types.js';
+import { localDayInterval, localToday } from '../../lib/dates.js';
+import { errorMessage } from '../../lib/errors.js';
+import { createLogger } from '../../lib/logger.js';
+import { redactText } from '../../lib/redact.js';
+import { checkWritable } from '../../storage/index.js';
+import { genesysFor, openStore } from '../compose.js';
+import { EXIT } from '../main.js';
+
+const HELP = `audio-extract doctor — check the configuration and everything a run depends on
+
+Usage: audio-extract doctor [--json]
+
+Checks: config (environment variables), database (open and migrate), storage (DATA_DIR writable),
+credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls).
+Prints one line per check; exit 0 when all pass, 1 otherwise. A queue with no call yesterday is a
+warning (it may just have been idle), not a failure.
+`;
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'FAIL' | 'skipped';
+  detail: string;
+  fix?: string;
+}
+
+/** Conversations read at most while looking for the configured queues (100 per request). */
+const QUEUE_SCAN_LIMIT = 500;
+
+async function attempt(name: string, fn: () => Promise<string>, fix?: string): Promise<Check> {
+  try {
+    return { name, status: 'ok', detail: await fn() };
+  } catch (e) {
+    return { name, status: 'FAIL', detail: redactText(errorMessage(e)), fix };
+  }
+}
+
+async function queueChecks(config: Config, genesys: GenesysClient): Promise<Check[]> {
+  const ids = config.GENESYS_QUEUE_IDS;
+  if (ids.length === 0) {
+    return [
+      {
+        name: 'queues',
+        status: 'FAIL',
+        detail: 'GENESYS_QUEUE_IDS is empty',
+        fix: 'set GENESYS_QUEUE_IDS=<queue id>,…',
+      },
+    ];
+  }
+  const day = DateTime.fromISO(localToday(Date.now(), config.TIMEZONE)).minus({ days: 1 }).toISODate()!;
+  const seen = new Map<string, number>();
+  let read = 0;
+  try {
+    for await (const c of genesys.conversationDetails({
+      ...localDayInterval(day, config.TIMEZONE),
+      queueIds: ids,
+    })) {
+      for (const q of conversationFacts(c).queueIds) seen.set(q, (seen.get(q) ?? 0) + 1);
+      if (++read >= QUEUE_SCAN_LIMIT || ids.every((q) => seen.has(q))) break;
+    }
+  } catch (e) {
+    return [
+      {
+        name: 'queues',
+        status: 'FAIL',
+        detail: redactText(errorMessage(e)),
+        fix: 'check the OAuth client has analytics:conversationDetail:view',
+      },
+    ];
+  }
+  return ids.map((q) => {
+    const n = seen.get(q);
+    return n
+      ? {
+          name: `queue ${q}`,
+          status: 'ok',
+          detail: `calls seen on ${day}${read >= QUEUE_SCAN_LIMIT ? ' (sampled)' : ''}`,
+        }
+      : {
+          name: `queue ${q}`,
+          status: 'warn',
+          detail: `no call seen on ${day} (first ${read} conversations of the configured queues)`,
+          fix: 'if the queue was not idle, check the id in Admin > Contact Center > Queues (the id is in the URL)',
+        };
+  });
+}
+
+export async function runChecks(env: Record<string, string | undefined>): Promise<Check[]> {
+  const checks: Check[] = [];
+  let config: Config;
+  try {
+    config = parseConfig(env);
+    checks.push({ name: 'config', status: 'ok', detail: 'environment variables are valid' });
+  } catch (e) {
+    checks.push({ name: 'config', status: 'FAIL', detail: errorMessage(e) });
+    for (const name of ['database', 'storage', 'credentials', 'queues']) {
+      checks.push({ name, status: 'skipped', detail: 'needs a valid configuration' });
+    }
+    return checks;
+  }
+  checks.push(
+    await attempt(
+      'database',
+      async () => {
+        const store = await openStore(config);
+        await store.close();
+        return `${store.kind} at ${store.location} is reachable and migrated`;
+      },
+      config.DATABASE_URL
+        ? 'check DATABASE_URL and that PostgreSQL runs'
+        : 'stop the other process using DATA_DIR',
+    ),
+  );
+  checks.push(
+    await attempt(
+      'storage',
+      async () => {
+        await checkWritable(config.DATA_DIR);
+        return `DATA_DIR ${config.DATA_DIR} is writable`;
+      },
+      'point DATA_DIR at a writable directory with room for a day of audio',
+    ),
+  );
+  let genesys: GenesysClient | undefined;
+  try {
+    requireGenesysCredentials(config);
+    const logger = createLogger({ level: 'silent', destination: process.stderr });
+    genesys = genesysFor(config, logger);
+  } catch (e) {
+    checks.push({ name: 'credentials', status: 'FAIL', detail: errorMessage(e) });
+    checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
+    return checks;
+  }
+  try {
+    const credentials = await attempt('credentials', async () => {
+      await genesys!.checkCredentials();
+      return `token obtained for client ${config.GENESYS_CLOUD_CLIENT_ID} (${config.GENESYS_CLOUD_BASE_URL ?? config.GENESYS_CLOUD_REGION})`;
+    });
+    checks.push(credentials);
+    if (credentials.status === 'ok') checks.push(...(await queueChecks(config, genesys)));
+    else checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
+  } finally {
+    await genesys.close();
+  }
+  return checks;
+}
+
+export function formatCheck(c: Check): string {
+  const head = `${c.status.padEnd(7)} ${c.name.padEnd(12)} ${c.detail.replace(/\n\s*/g, ' ')}`;
+  return c.fix ? `${head}\n${' '.repeat(21)}fix: ${c.fix}` : head;
+}
+
+export async function doctorCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const checks = await runChecks(process.env);
+  const ok = checks.every((c) => c.status !== 'FAIL');
+  if (values.json) process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+  else
+    process.stdout.write(
+      `${checks.map(formatCheck).join('\n')}\n${ok ? 'all checks passed' : 'some checks FAILED'}\n`,
+    );
+  return ok ? EXIT.ok : EXIT.failed;
+}

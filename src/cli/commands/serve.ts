@@ -1,0 +1,149 @@
+// `audio-extract serve`: the long-running process. It schedules the daily run (pg-boss cron in
+// TIMEZONE), works extract-day jobs one at a time, and serves the HTTP API, the dashboard, /metrics and
+// health checks. SIGTERM/SIGINT: stop taking jobs, abort the run in flight (it stops at its next step;
+// audio is only ever final after *.part + rename, so nothing half-written remains), close the HTTP
+// server, the engine and the database, exit 0. A second signal exits at once.
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../../config/schema.js';
+import { SCHEDULE_QUEUE, startScheduler, workDailyRun } from '../../engine/schedule.js';
+import { type ExtractDayJob, QUEUES, startEngine } from '../../engine/work.js';
+import { buildApp } from '../../http/app.js';
+import { checkBindSecurity } from '../../http/auth.js';
+import { listen } from '../../http/server.js';
+import { ConfigError, errorMessage } from '../../lib/errors.js';
+import { observeDayRun } from '../../metrics/day-run.js';
+import { createMetrics } from '../../metrics/index.js';
+import { runDay } from '../../pipeline/run.js';
+import { compose } from '../compose.js';
+import { EXIT } from '../main.js';
+
+const HELP = `audio-extract serve — scheduler, worker, HTTP API, dashboard and metrics in one process
+
+Usage: audio-extract serve [--no-schedule]
+
+  --no-schedule   do not register or fire the daily schedule (API-triggered runs still work)
+
+Listens on HOST:PORT (default 127.0.0.1:8080): dashboard at /, JSON API under /api (docs/api.md),
+Prometheus metrics at /metrics, liveness /healthz, readiness /readyz. Binding a HOST other than
+loopback requires API_TOKEN. The daily run fires at SCHEDULE (cron, default "0 6 * * *") in TIMEZONE,
+once across all serve processes sharing a PostgreSQL DATABASE_URL. With the embedded database only
+one process may use DATA_DIR at a time.
+`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'no-schedule': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const config = parseConfig(process.env);
+  checkBindSecurity({ token: config.API_TOKEN, host: config.HOST });
+  if (config.GENESYS_QUEUE_IDS.length === 0) {
+    throw new ConfigError(
+      'No queue to extract: set GENESYS_QUEUE_IDS (comma-separated queue ids, for example ' +
+        'GENESYS_QUEUE_IDS=39988345-a7c5-4ce5-851e-334cb54efc79)',
+    );
+  }
+
+  const abort = new AbortController();
+  const composed = await compose(config, { signal: abort.signal });
+  const { deps, store } = composed;
+  const { logger } = deps;
+  const closers: (() => Promise<void>)[] = [() => composed.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((e) => logger.warn({ err: errorMessage(e) }, 'error while shutting down'));
+    }
+  };
+
+  let stopped: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
+  try {
+    const engine = await startEngine(store, logger);
+    closers.push(() => engine.stop());
+    const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
+    const enqueueDay = (job: ExtractDayJob) => engine.enqueueDay(job);
+
+    // One job at a time per process: a day already runs batches and downloads in parallel, and the
+    // Genesys rate limit is per credential anyway.
+    await engine.boss.work<ExtractDayJob>(
+      QUEUES.extractDay,
+      { batchSize: 1, pollingIntervalSeconds: 2 },
+      async ([job]) => {
+        const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
+        const observer = {
+          db: deps.db,
+          metrics,
+          genesysStats: () => deps.genesys.stats(),
+          clock: deps.clock,
+          logger,
+        };
+        return observeDayRun(observer, plan, () => runDay(deps, plan));
+      },
+    );
+    if (!values['no-schedule']) {
+      const scheduler = await startScheduler(store, logger, {
+        cron: config.SCHEDULE,
+        timezone: config.TIMEZONE,
+      });
+      closers.push(() => scheduler.stop());
+      await workDailyRun(engine, { db: deps.db, config, clock: deps.clock, logger, enqueueDay });
+    }
+
+    const app = await buildApp({
+      config,
+      db: deps.db,
+      ping: async () => {
+        await store.sql.executeSql('select 1', []);
+      },
+      enqueueDay,
+      metrics,
+      logger,
+      clock: deps.clock,
+    });
+    closers.push(() => app.close());
+    const address = await listen(app, config.HOST, config.PORT);
+    process.stdout.write(
+      `audio-extract serve: listening on ${address} (dashboard /, API /api, metrics /metrics)\n` +
+        (values['no-schedule']
+          ? 'daily schedule: off (--no-schedule)\n'
+          : `daily schedule: "${config.SCHEDULE}" in ${config.TIMEZONE}\n`),
+    );
+
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(EXIT.failed);
+      }
+      logger.info({ signal }, 'shutting down: no new jobs, aborting the run in flight');
+      // No new jobs first (offWork does not wait), then stop the one in flight at its next step.
+      void Promise.all([engine.boss.offWork(QUEUES.extractDay), engine.boss.offWork(SCHEDULE_QUEUE)]).finally(
+        () => {
+          abort.abort(new Error(`received ${signal}`));
+          stopped();
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    closers.unshift(async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+    await done;
+  } finally {
+    await closeAll();
+  }
+  logger.info('stopped');
+  return EXIT.ok;
+}

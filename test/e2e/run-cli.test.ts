@@ -1,0 +1,270 @@
+// The daily run end to end: the CLI as a subprocess, against the emulator over a real socket, on the
+// embedded database. What a user would notice if these failed is in each test name.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsConversation } from '../../src/contracts/genesys.js';
+import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
+
+const DATE = '2026-11-24'; // a Tuesday
+const BATCH_SIZE = 7;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/audio-extract.js', ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** What the run must download, computed from the emulator's data without the product's own code. */
+function expectedRecordings(emu: Emulator, date: string, queues: readonly string[]) {
+  const expected = new Map<string, { conversation: AnalyticsConversation; recordingId: string }>();
+  const unavailable = new Set<string>();
+  for (const c of emu.dataset.conversationsOnLocalDay(date)) {
+    const parts = c.participants ?? [];
+    const touchesQueue = parts.some((p) =>
+      (p.sessions ?? []).some((s) => (s.segments ?? []).some((g) => g.queueId && queues.includes(g.queueId))),
+    );
+    const hasAgent = parts.some((p) => p.purpose === 'agent');
+    const recorded = parts.some((p) => (p.sessions ?? []).some((s) => s.recording === true));
+    if (!touchesQueue || !hasAgent || !recorded || !c.conversationEnd) continue;
+    for (const r of emu.dataset.recordingsOf(c.conversationId)) {
+      if (r.media !== 'audio') continue;
+      const key = `${c.conversationId}/${r.id}`;
+      if (r.fileState === 'AVAILABLE') expected.set(key, { conversation: c, recordingId: r.id });
+      else unavailable.add(key);
+    }
+  }
+  return { expected, unavailable };
+}
+
+describe('audio-extract run against the emulator', () => {
+  let emu: Emulator;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let queues: string[];
+  let first: CliResult;
+
+  beforeAll(async () => {
+    emu = await buildEmulator({ seed: 7, conversationsPerDay: 120, ratePerMinute: 6000 });
+    dataDir = await mkdtemp(join(tmpdir(), 'ae-e2e-'));
+    queues = emu.queueIds.slice(0, 2);
+    env = {
+      GENESYS_CLOUD_BASE_URL: emu.url,
+      GENESYS_CLOUD_CLIENT_ID: 'emulator',
+      GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
+      GENESYS_QUEUE_IDS: queues.join(','),
+      GENESYS_RATE_LIMIT_PER_MINUTE: '6000',
+      BATCH_SIZE: String(BATCH_SIZE),
+      NOTIFY_URL: `${emu.url}/notify`,
+      EMAILS: 'ops@example.com,data@example.com',
+      EMAIL_MESSAGE: 'Audios del dia ',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    };
+    first = await cli(['run', '--date', DATE], env);
+  }, 180_000);
+
+  afterAll(async () => {
+    await emu?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('finishes with exit 0 and a summary', () => {
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^${DATE}  SUCCESS`));
+  });
+
+  it('queries the local day in America/Lima as a UTC interval, queue OR-filter, asc by conversationStart', () => {
+    const queries = emu.journal
+      .entries()
+      .filter((e) => e.path === '/api/v2/analytics/conversations/details/query');
+    expect(queries.length).toBeGreaterThan(0);
+    const body = queries[0]!.body as Record<string, unknown>;
+    expect(body.interval).toBe('2026-11-24T05:00:00.000Z/2026-11-25T05:00:00.000Z');
+    expect(body).toMatchObject({
+      order: 'asc',
+      orderBy: 'conversationStart',
+      paging: { pageSize: 100, pageNumber: 1 },
+    });
+    expect(body.segmentFilters).toEqual([
+      {
+        type: 'or',
+        predicates: queues.map((q) => ({
+          type: 'dimension',
+          dimension: 'queueId',
+          operator: 'matches',
+          value: q,
+        })),
+      },
+    ]);
+  });
+
+  it('requests exactly the agent-handled, recorded, available audio of the configured queues, in batches ≤ BATCH_SIZE', () => {
+    const { expected } = expectedRecordings(emu, DATE, queues);
+    const submissions = emu.journal
+      .entries()
+      .filter((e) => e.method === 'POST' && e.path === '/api/v2/recording/batchrequests');
+    const items = submissions.flatMap(
+      (s) =>
+        (s.body as { batchDownloadRequestList: { conversationId: string; recordingId: string }[] })
+          .batchDownloadRequestList,
+    );
+    for (const s of submissions) {
+      const n = (s.body as { batchDownloadRequestList: unknown[] }).batchDownloadRequestList.length;
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThanOrEqual(BATCH_SIZE);
+    }
+    const requested = items.map((i) => `${i.conversationId}/${i.recordingId}`).sort();
+    expect(new Set(requested).size).toBe(requested.length);
+    expect(requested).toEqual([...expected.keys()].sort());
+    expect(expected.size).toBeGreaterThan(BATCH_SIZE); // several batches were needed
+  });
+
+  it('puts every downloadable recording on disk with the emulator bytes, and no *.part', async () => {
+    const { expected } = expectedRecordings(emu, DATE, queues);
+    const dir = join(dataDir, 'audio', DATE);
+    const files = await readdir(dir);
+    expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
+    for (const [, { conversation, recordingId }] of expected) {
+      const name = `${conversation.conversationId}_${recordingId}.wav`;
+      const onDisk = await readFile(join(dir, name));
+      expect(sha256(onDisk)).toBe(sha256(emu.dataset.audioOf(recordingId).bytes));
+    }
+    expect(files.filter((f) => f.endsWith('.wav')).length).toBe(expected.size);
+  });
+
+  it('writes a manifest line per recording with metadata, hash and the reason for the missing ones', async () => {
+    const { expected, unavailable } = expectedRecordings(emu, DATE, queues);
+    const text = await readFile(join(dataDir, 'audio', DATE, 'manifest.jsonl'), 'utf8');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const downloaded = lines.filter((l) => l.status === 'downloaded');
+    expect(downloaded.length).toBe(expected.size);
+    for (const l of downloaded) {
+      const e = expected.get(`${l.conversationId}/${l.recordingId}`)!;
+      expect(l).toMatchObject({
+        conversationStart: e.conversation.conversationStart,
+        conversationEnd: e.conversation.conversationEnd,
+        direction: e.conversation.originatingDirection,
+        contentType: 'audio/wav',
+        file: `${l.conversationId}_${l.recordingId}.wav`,
+        sha256: sha256(emu.dataset.audioOf(l.recordingId).bytes),
+        bytes: emu.dataset.audioOf(l.recordingId).bytes.length,
+      });
+      expect(queues).toContain(l.queueId);
+      expect(l.agentUserIds.length).toBeGreaterThan(0);
+      expect(l.durationMs).toBeGreaterThan(0);
+    }
+    for (const key of unavailable) {
+      const [conversationId, recordingId] = key.split('/');
+      const line = lines.find((l) => l.conversationId === conversationId && l.recordingId === recordingId);
+      expect(line, key).toBeDefined();
+      expect(['unavailable', 'pending']).toContain(line.status);
+      expect(line.reason).toMatch(/ARCHIVED|DELETED|UPLOADING|archived|deleted|uploading/);
+    }
+  });
+
+  it('e-mails the seed payload field by field', () => {
+    const mails = emu.notifications();
+    expect(mails).toHaveLength(1);
+    const body = mails[0]!.body as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['htmlContent', 'priority', 'subject', 'title', 'to']);
+    expect(body.title).toBe(`Transcripcion y Analisis de AUDIOS-SAC ${DATE}`);
+    expect(body.subject).toBe(body.title);
+    expect(body.priority).toBe('sendinblue');
+    expect(body.to).toEqual([
+      { name: '', email: 'ops@example.com' },
+      { name: '', email: 'data@example.com' },
+    ]);
+    expect(String(body.htmlContent).startsWith(`Audios del dia ${DATE}`)).toBe(true);
+  });
+
+  it('status --json lists the batches with the Genesys job ids the emulator issued', async () => {
+    const res = await cli(['status', '--date', DATE, '--json'], env);
+    expect(res.code).toBe(0);
+    const status = JSON.parse(res.stdout) as { runs: { status: string }[]; batches: { jobId: string }[] };
+    expect(status.runs.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS']);
+    const submitted = emu.journal
+      .entries()
+      .filter((e) => e.method === 'POST' && e.path === '/api/v2/recording/batchrequests' && e.status === 200);
+    const polledJobIds = new Set(
+      emu.journal
+        .entries()
+        .filter((e) => e.method === 'GET' && e.path.startsWith('/api/v2/recording/batchrequests/'))
+        .map((e) => e.path.split('/').pop()),
+    );
+    expect(status.batches.length).toBe(submitted.length);
+    for (const b of status.batches) expect(polledJobIds.has(b.jobId)).toBe(true);
+  });
+
+  it('running the same date again submits nothing, changes no file and sends no second e-mail', async () => {
+    const dir = join(dataDir, 'audio', DATE);
+    const before = new Map<string, number>();
+    for (const f of await readdir(dir)) before.set(f, (await stat(join(dir, f))).mtimeMs);
+    emu.journal.clear();
+    const again = await cli(['run', '--date', DATE], env);
+    expect(again.code).toBe(0);
+    const posts = emu.journal
+      .entries()
+      .filter((e) => e.method === 'POST' && e.path.includes('batchrequests'));
+    expect(posts).toEqual([]);
+    const metadataCalls = emu.journal.entries().filter((e) => e.path.endsWith('/recordingmetadata'));
+    expect(metadataCalls).toEqual([]);
+    for (const f of await readdir(dir)) {
+      if (f === 'manifest.jsonl') continue;
+      expect((await stat(join(dir, f))).mtimeMs).toBe(before.get(f));
+    }
+    expect(emu.notifications()).toHaveLength(1);
+  });
+
+  it('an unknown queue is an empty day: success, a warning naming the queue, and an e-mail', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const res = await cli(['run', '--date', '2026-11-20', '--queue', unknown], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`warning: queue ${unknown} had no agent-handled conversation`);
+    const last = emu.notifications().at(-1)!.body as { subject: string };
+    expect(last.subject).toBe('Transcripcion y Analisis de AUDIOS-SAC 2026-11-20');
+  });
+
+  it('--as-of a Monday extracts the Saturday before (yesterday was Sunday)', async () => {
+    emu.journal.clear();
+    const res = await cli(['run', '--as-of', '2026-11-23', '--queue', queues[0]!], {
+      ...env,
+      RECONCILE_DAYS: '0',
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^2026-11-21 {2}SUCCESS/);
+    const q = emu.journal.entries().find((e) => e.path === '/api/v2/analytics/conversations/details/query');
+    expect((q!.body as { interval: string }).interval).toBe(
+      '2026-11-21T05:00:00.000Z/2026-11-22T05:00:00.000Z',
+    );
+  });
+
+  it('bad configuration exits 2 with one message naming the variable', async () => {
+    const res = await cli(['run', '--date', DATE], { ...env, BATCH_SIZE: '500' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/BATCH_SIZE is "500": must be at most 100/);
+  });
+});
