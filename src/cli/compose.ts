@@ -31,6 +31,7 @@ export function genesysFor(config: Config, logger: Logger, clock: Clock = system
     clientId,
     clientSecret,
     ...genesysBaseUrls(config),
+    region: config.GENESYS_CLOUD_BASE_URL ? undefined : config.GENESYS_CLOUD_REGION,
     timeoutMs: config.HTTP_TIMEOUT_MS,
     ratePerMinute: config.GENESYS_RATE_LIMIT_PER_MINUTE,
     maxSockets: Math.max(4, config.CONCURRENCY * 2),

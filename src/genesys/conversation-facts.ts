@@ -43,7 +43,9 @@ export function conversationFacts(c: AnalyticsConversation): ConversationFacts {
       const h = (s.metrics ?? []).filter((m) => m.name === 'tHandle');
       if (h.length === 0) {
         // an agent that talked or is wrapping up but has no tHandle yet is still in after-call work
-        if ((s.segments ?? []).some((seg) => seg.segmentType === 'interact' || seg.segmentType === 'wrapup')) {
+        if (
+          (s.segments ?? []).some((seg) => seg.segmentType === 'interact' || seg.segmentType === 'wrapup')
+        ) {
           agentWithoutHandle = true;
         }
       }
@@ -75,7 +77,8 @@ export type RecordingVerdict =
 
 /** How one recording-metadata item should be treated (audio only; fileState per spec §5). */
 export function recordingVerdict(r: RecordingMetadata): RecordingVerdict {
-  if (r.media !== undefined && r.media !== 'audio') return { kind: 'skip', reason: `${r.media} recording (not audio)` };
+  if (r.media !== undefined && r.media !== 'audio')
+    return { kind: 'skip', reason: `${r.media} recording (not audio)` };
   switch (r.fileState) {
     case 'AVAILABLE':
     case 'RESTORED':
@@ -85,7 +88,10 @@ export function recordingVerdict(r: RecordingMetadata): RecordingVerdict {
     case 'RESTORING':
       return { kind: 'wait', reason: 'archived recording being restored (fileState RESTORING)' };
     case 'ARCHIVED':
-      return { kind: 'unavailable', reason: 'recording is archived (fileState ARCHIVED); restore it in Genesys to download' };
+      return {
+        kind: 'unavailable',
+        reason: 'recording is archived (fileState ARCHIVED); restore it in Genesys to download',
+      };
     case 'DELETED':
       return { kind: 'unavailable', reason: 'recording was deleted (fileState DELETED)' };
     case 'ERROR':

@@ -31,7 +31,7 @@ export interface DownloadResponse {
 }
 
 export interface ApiCallStats {
-  /** calls by logical endpoint name (token, detailsQuery, recordingMetadata, recordings, batchSubmit, batchStatus, download) */
+  /** calls by logical endpoint name (token, detailsQuery, recordingMetadata, recordings, batchSubmit, batchStatus, download); every HTTP request counts, retries included */
   calls: Record<string, number>;
   /** HTTP status counts by endpoint, e.g. { detailsQuery: { '200': 10, '429': 1 } } */
   statuses: Record<string, Record<string, number>>;
@@ -80,7 +80,11 @@ export interface GenesysClientOptions {
   ratePerMinute: number;
   /** max in-flight requests through the keep-alive pool */
   maxSockets?: number;
+  /** GENESYS_CLOUD_REGION, e.g. 'mypurecloud.com'; only used to name the likely cause of a login failure. */
+  region?: string;
   clock?: Clock;
   limiter?: RateLimiter;
+  /** Overrides of the retry policy (defaults in retry.ts: 8 attempts, 500 ms → 30 s full jitter, 10 min). */
+  retry?: Partial<import('./retry.js').RetryPolicy>;
   logger?: import('pino').Logger;
 }

@@ -1,0 +1,142 @@
+// Paging the synchronous details query (spec §3.3-§3.4, traps §13.2-§13.4):
+// - the last page has NO `conversations` key (not `[]`), so "absent or empty" ends the walk;
+// - totalHits is approximate and drifts, so it never decides when to stop and results are de-duplicated
+//   by conversationId across pages and sub-intervals;
+// - one query can reach at most 10,000 results: when the first page says more (or Genesys answers the
+//   results-cap 400, or drift pushes paging past the cap) the interval is split in halves recursively.
+//   Splitting loses nothing: a conversation active across the split point comes back in both halves and
+//   the de-duplication drops the second copy.
+import type {
+  AnalyticsConversation,
+  ConversationQuery,
+  ConversationQueryResponse,
+} from '../contracts/genesys.js';
+import { GENESYS_LIMITS, GENESYS_PATHS } from '../contracts/genesys.js';
+import { GenesysError, GenesysHttpError, GenesysInvalidInputError } from './errors.js';
+import type { DetailsQueryInput } from './types.js';
+
+const DETAILS_PATH = GENESYS_PATHS.detailsQuery;
+
+export type DetailsQueryFn = (
+  body: ConversationQuery,
+  signal?: AbortSignal,
+) => Promise<ConversationQueryResponse>;
+
+export interface DetailsPagingOptions {
+  pageSize?: number;
+  maxResults?: number;
+  /** Never split below this span; a minute with > 10,000 conversations is not a real contact centre. */
+  minSplitMs?: number;
+  onSplit?: (interval: string, totalHits: number | undefined) => void;
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.SSSZ/YYYY-MM-DDTHH:mm:ss.SSSZ` */
+export function formatInterval(startMs: number, endMs: number): string {
+  return `${new Date(startMs).toISOString()}/${new Date(endMs).toISOString()}`;
+}
+
+export function buildDetailsQuery(
+  startMs: number,
+  endMs: number,
+  queueIds: readonly string[],
+  pageNumber: number,
+  pageSize: number,
+): ConversationQuery {
+  const body: ConversationQuery = {
+    interval: formatInterval(startMs, endMs),
+    order: 'asc',
+    orderBy: 'conversationStart',
+    paging: { pageSize, pageNumber },
+  };
+  if (queueIds.length > 0) {
+    body.segmentFilters = [
+      {
+        type: 'or',
+        predicates: queueIds.map((q) => ({
+          type: 'dimension' as const,
+          dimension: 'queueId',
+          operator: 'matches' as const,
+          value: q,
+        })),
+      },
+    ];
+  }
+  return body;
+}
+
+/** The 400 Genesys gives when pageNumber × pageSize passes 10,000 (exact wording unverified, §14). */
+export function isResultsCapError(e: unknown): boolean {
+  if (!(e instanceof GenesysHttpError) || e.status !== 400) return false;
+  return /10[,.]?000|result.{0,40}(cap|limit|exceed|max)|(max|limit).{0,40}result/i.test(
+    `${e.genesysCode ?? ''} ${e.message}`,
+  );
+}
+
+export async function* pageConversationDetails(
+  query: DetailsQueryFn,
+  input: DetailsQueryInput,
+  signal?: AbortSignal,
+  opts: DetailsPagingOptions = {},
+): AsyncGenerator<AnalyticsConversation> {
+  const pageSize = opts.pageSize ?? GENESYS_LIMITS.detailsPageSize;
+  const maxResults = opts.maxResults ?? GENESYS_LIMITS.detailsMaxResultsPerQuery;
+  const minSplitMs = opts.minSplitMs ?? 60_000;
+  const maxPages = Math.floor(maxResults / pageSize);
+  const seen = new Set<string>();
+  if (!(input.endMs > input.startMs)) {
+    throw new GenesysInvalidInputError(
+      { method: 'POST', path: DETAILS_PATH },
+      `empty interval ${formatInterval(input.startMs, input.endMs)}`,
+    );
+  }
+
+  async function* walk(startMs: number, endMs: number): AsyncGenerator<AnalyticsConversation> {
+    const canSplit = endMs - startMs >= 2 * minSplitMs;
+    const split = async function* (totalHits?: number) {
+      opts.onSplit?.(formatInterval(startMs, endMs), totalHits);
+      const mid = startMs + Math.floor((endMs - startMs) / 2);
+      yield* walk(startMs, mid);
+      yield* walk(mid, endMs);
+    };
+    for (let pageNumber = 1; ; pageNumber++) {
+      if (pageNumber > maxPages) {
+        // totalHits drifted past the cap while paging: the rest is only reachable by splitting.
+        if (!canSplit) throw tooMany(startMs, endMs);
+        yield* split();
+        return;
+      }
+      let page: ConversationQueryResponse;
+      try {
+        page = await query(buildDetailsQuery(startMs, endMs, input.queueIds, pageNumber, pageSize), signal);
+      } catch (e) {
+        if (canSplit && isResultsCapError(e)) {
+          yield* split();
+          return;
+        }
+        throw e;
+      }
+      if (pageNumber === 1 && (page.totalHits ?? 0) > maxResults && canSplit) {
+        yield* split(page.totalHits);
+        return;
+      }
+      const conversations = page.conversations;
+      if (!conversations || conversations.length === 0) return;
+      for (const c of conversations) {
+        if (seen.has(c.conversationId)) continue;
+        seen.add(c.conversationId);
+        yield c;
+      }
+    }
+  }
+
+  yield* walk(input.startMs, input.endMs);
+}
+
+function tooMany(startMs: number, endMs: number): GenesysError {
+  return new GenesysError(
+    'GENESYS_TOO_MANY_RESULTS',
+    'terminal',
+    `more than ${GENESYS_LIMITS.detailsMaxResultsPerQuery} conversations in ${formatInterval(startMs, endMs)}, which is too short to split further`,
+    { method: 'POST', path: DETAILS_PATH },
+  );
+}

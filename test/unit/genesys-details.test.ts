@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationQuery, ConversationQueryResponse } from '../../src/contracts/genesys.js';
+import { pageConversationDetails } from '../../src/genesys/details.js';
+import { GenesysHttpError } from '../../src/genesys/errors.js';
+
+const DAY = Date.parse('2024-05-01T00:00:00Z');
+const conv = (id: string) => ({ conversationId: id, conversationStart: '2024-05-01T10:00:00.000Z' });
+
+async function collect(it: AsyncIterable<{ conversationId: string }>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const c of it) out.push(c.conversationId);
+  return out;
+}
+
+describe('details paging', () => {
+  it('stops on the page without a `conversations` key and drops duplicates across pages', async () => {
+    const pages: ConversationQueryResponse[] = [
+      { totalHits: 3, conversations: [conv('a'), conv('b')] },
+      { totalHits: 4, conversations: [conv('b'), conv('c')] }, // drift: b moved to page 2
+      { totalHits: 4 },
+    ];
+    const bodies: ConversationQuery[] = [];
+    const ids = await collect(
+      pageConversationDetails(
+        async (body) => {
+          bodies.push(body);
+          return pages[body.paging!.pageNumber - 1] ?? { totalHits: 4 };
+        },
+        { startMs: DAY, endMs: DAY + 86_400_000, queueIds: [] },
+      ),
+    );
+    expect(ids).toEqual(['a', 'b', 'c']);
+    expect(bodies.map((b) => b.paging?.pageNumber)).toEqual([1, 2, 3]);
+  });
+
+  it('does not trust totalHits: keeps paging while pages come back full', async () => {
+    const ids = await collect(
+      pageConversationDetails(
+        async (body) =>
+          body.paging!.pageNumber <= 2
+            ? { totalHits: 1, conversations: [conv(`p${body.paging!.pageNumber}`)] }
+            : {},
+        { startMs: DAY, endMs: DAY + 1000, queueIds: ['q'] },
+      ),
+    );
+    expect(ids).toEqual(['p1', 'p2']);
+  });
+
+  it('an empty conversations array also ends the walk', async () => {
+    const ids = await collect(
+      pageConversationDetails(async () => ({ totalHits: 0, conversations: [] }), {
+        startMs: DAY,
+        endMs: DAY + 1000,
+        queueIds: [],
+      }),
+    );
+    expect(ids).toEqual([]);
+  });
+
+  it('splits the interval in halves when the first page reports more than 10,000 hits', async () => {
+    const intervals: string[] = [];
+    const ids = await collect(
+      pageConversationDetails(
+        async (body) => {
+          if (body.paging!.pageNumber === 1) intervals.push(body.interval);
+          const [s, e] = body.interval.split('/').map((x) => Date.parse(x)) as [number, number];
+          const hours = (e - s) / 3_600_000;
+          if (hours > 6) return { totalHits: 12_000, conversations: [conv('x')] };
+          return body.paging!.pageNumber === 1
+            ? { totalHits: 1, conversations: [conv(body.interval), conv('x')] }
+            : {};
+        },
+        { startMs: DAY, endMs: DAY + 86_400_000, queueIds: [] },
+      ),
+    );
+    expect(intervals[0]).toBe('2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z');
+    const leaves = ids.filter((i) => i !== 'x');
+    expect(leaves).toEqual([
+      '2024-05-01T00:00:00.000Z/2024-05-01T06:00:00.000Z',
+      '2024-05-01T06:00:00.000Z/2024-05-01T12:00:00.000Z',
+      '2024-05-01T12:00:00.000Z/2024-05-01T18:00:00.000Z',
+      '2024-05-01T18:00:00.000Z/2024-05-02T00:00:00.000Z',
+    ]);
+    expect(ids.filter((i) => i === 'x')).toHaveLength(1);
+  });
+
+  it('splits when Genesys answers the results-cap 400', async () => {
+    const call = { method: 'POST', path: '/api/v2/analytics/conversations/details/query' };
+    const ids = await collect(
+      pageConversationDetails(
+        async (body) => {
+          const [s, e] = body.interval.split('/').map((x) => Date.parse(x)) as [number, number];
+          if (e - s > 43_200_000) {
+            throw new GenesysHttpError({
+              ...call,
+              status: 400,
+              message: 'result window exceeds the 10000 max',
+            });
+          }
+          return body.paging!.pageNumber === 1 ? { conversations: [conv(body.interval.slice(11, 13))] } : {};
+        },
+        { startMs: DAY, endMs: DAY + 86_400_000, queueIds: [] },
+      ),
+    );
+    expect(ids).toEqual(['00', '12']);
+  });
+
+  it('other errors propagate', async () => {
+    const call = { method: 'POST', path: '/x' };
+    const it = pageConversationDetails(
+      async () => {
+        throw new GenesysHttpError({ ...call, status: 403, message: 'missing.permissions' });
+      },
+      { startMs: DAY, endMs: DAY + 1000, queueIds: [] },
+    );
+    await expect(collect(it)).rejects.toThrow(/403/);
+  });
+});
