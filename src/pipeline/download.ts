@@ -3,17 +3,14 @@
 // errorMsg → unavailable with Genesys' reason; an expired URL (403) → re-requested in a new batch once.
 import type { Logger } from 'pino';
 import type { BatchDownloadJobResult } from '../contracts/genesys.js';
-import { GenesysError } from '../genesys/errors.js';
-import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
 import { audioDir, fileNameFor, writeAudioFile } from '../storage/index.js';
 import { type RecordingKey, recordDownloaded, recordOutcome } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
+import { fetchToStore } from './fetch-file.js';
 
 /** A recording is re-requested at most this many times (expired URL, stalled job) before it fails. */
 const MAX_REQUESTS = 2;
-/** In-place retries of one download (truncated body, reset) before the item is re-requested. */
-const DOWNLOAD_ATTEMPTS = 3;
 
 export interface DownloadResult {
   downloaded: number;
@@ -74,7 +71,7 @@ export async function downloadBatchResults(
       );
       out.unavailable++;
     } else {
-      const res = await downloadOne(deps, dir, item, r.resultUrl, r.contentType ?? null);
+      const res = await fetchToStore(deps, dir, item, r.resultUrl, r.contentType ?? null);
       if (res.kind === 'ok') out.downloaded++;
       else if (res.kind === 'expired') await requeueOrFail(item, 'download URL expired before the download');
       else await requeueOrFail(item, res.reason);
@@ -88,59 +85,4 @@ export async function downloadBatchResults(
   });
   input.log.info({ jobId: input.jobId, ...out }, 'batch downloaded');
   return out;
-}
-
-type OneResult = { kind: 'ok' } | { kind: 'expired' } | { kind: 'error'; reason: string };
-
-async function downloadOne(
-  deps: PipelineDeps,
-  dir: string,
-  item: Item,
-  url: string,
-  resultContentType: string | null,
-): Promise<OneResult> {
-  let lastReason = 'download failed';
-  for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
-    let res: Awaited<ReturnType<PipelineDeps['genesys']['download']>>;
-    try {
-      res = await deps.genesys.download(url, deps.signal);
-    } catch (e) {
-      if (!(e instanceof GenesysError)) throw e;
-      lastReason = `download failed: ${e.code}`;
-      continue;
-    }
-    if (res.status === 403) {
-      res.body.resume();
-      return { kind: 'expired' };
-    }
-    if (res.status < 200 || res.status >= 300) {
-      res.body.resume();
-      lastReason = `download answered HTTP ${res.status}`;
-      if (res.status < 500) return { kind: 'error', reason: lastReason };
-      continue;
-    }
-    const contentType = res.contentType?.split(';')[0]?.trim() || resultContentType;
-    try {
-      const written = await writeAudioFile({
-        dir,
-        fileName: fileNameFor({ ...item, contentType }),
-        body: res.body,
-        expectedBytes: res.contentLength,
-        signal: deps.signal,
-      });
-      await recordDownloaded(deps.db, item, {
-        file: fileNameFor({ ...item, contentType }),
-        bytes: written.bytes,
-        sha256: written.sha256,
-        contentType,
-      });
-      return { kind: 'ok' };
-    } catch (e) {
-      // A full disk or unwritable DATA_DIR stops the run (clear error, resumable); bad bodies are retried.
-      if (e instanceof EnvironmentError || !(e instanceof AppError)) throw e;
-      if (e.code === 'UNSAFE_PATH') return { kind: 'error', reason: errorMessage(e) };
-      lastReason = `download incomplete: ${e.code}`;
-    }
-  }
-  return { kind: 'error', reason: lastReason };
 }

@@ -2,10 +2,12 @@
 // states, so running this again (after a crash, or the next morning) resumes where it stopped and does
 // nothing twice:
 //   discover → look up recordings → batch, await and download → report (manifest) → notify
+// (with AUDIO_FORMAT set to a converted format, the middle is the full-recordings endpoint instead)
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
 import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
 import { finishRun, startRuns } from '../store/runs.js';
+import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
 import { type DiscoverResult, discover } from './discover.js';
 import { type LookupResult, lookUpRecordings } from './lookup.js';
@@ -21,6 +23,7 @@ export interface DayOutcome {
   discovered?: DiscoverResult;
   lookup?: LookupResult;
   transfer?: TransferResult;
+  converted?: ConvertResult;
   notified: boolean;
   /** recordings that failed after retries (`retry` or a later run may get them) */
   retryable: number;
@@ -49,9 +52,13 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     await removeStaleParts(audioDir(config.DATA_DIR, plan.processDate));
     outcome.discovered = await discover(deps, plan);
     checkAbort();
-    outcome.lookup = await lookUpRecordings(deps, plan.processDate);
-    checkAbort();
-    outcome.transfer = await transferRecordings(deps, plan.processDate);
+    if (config.AUDIO_FORMAT === 'original') {
+      outcome.lookup = await lookUpRecordings(deps, plan.processDate);
+      checkAbort();
+      outcome.transfer = await transferRecordings(deps, plan.processDate);
+    } else {
+      outcome.converted = await fetchConvertedRecordings(deps, plan.processDate);
+    }
     checkAbort();
     const summary = await report(deps, plan.processDate);
     outcome.summary = summary;
