@@ -44,6 +44,8 @@ function lineStatus(r: Row): Pick<ManifestLine, 'status' | 'reason'> {
 }
 
 export async function report(deps: PipelineDeps, processDate: string): Promise<DaySummary> {
+  // Every stage logs where it starts, so a run that died can be placed from its log (docs/reliability.md).
+  deps.logger.info({ stage: 'report', processDate }, 'writing the manifest');
   const rows = await recordingsWithConversations(deps.db, processDate);
   const lines: ManifestLine[] = [];
   const conversations = new Set<string>();

@@ -53,9 +53,19 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     outcome.discovered = await discover(deps, plan);
     checkAbort();
     if (config.AUDIO_FORMAT === 'original') {
-      outcome.lookup = await lookUpRecordings(deps, plan.processDate);
-      checkAbort();
-      outcome.transfer = await transferRecordings(deps, plan.processDate);
+      // Lookups and batches overlap: a batch goes out as soon as BATCH_SIZE recordings are resolved,
+      // and each one is downloaded as soon as Genesys completes it.
+      let lookupDone = false;
+      const [lookup, transfer] = await Promise.allSettled([
+        lookUpRecordings(deps, plan.processDate).finally(() => {
+          lookupDone = true;
+        }),
+        transferRecordings(deps, plan.processDate, () => lookupDone),
+      ]);
+      if (lookup.status === 'rejected') throw lookup.reason;
+      if (transfer.status === 'rejected') throw transfer.reason;
+      outcome.lookup = lookup.value;
+      outcome.transfer = transfer.value;
     } else {
       outcome.converted = await fetchConvertedRecordings(deps, plan.processDate);
     }

@@ -5,7 +5,6 @@
 import { GENESYS_LIMITS } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
-import { mapPool } from '../lib/pool.js';
 import {
   type BatchRow,
   batchItems,
@@ -22,9 +21,6 @@ import { downloadBatchResults } from './download.js';
 
 /** Batches processed at once. More would only queue behind the shared rate limit and download pool. */
 const BATCHES_IN_FLIGHT = 4;
-/** Rounds of batching per run: expired URLs and stalled jobs put items back to pending once or twice. */
-const MAX_ROUNDS = 3;
-
 export interface TransferResult {
   batches: number;
   submitted: number;
@@ -34,7 +30,20 @@ export interface TransferResult {
   requeued: number;
 }
 
-export async function transferRecordings(deps: PipelineDeps, processDate: string): Promise<TransferResult> {
+/** How often the batcher looks for newly resolved recordings while lookups are still running. */
+const IDLE_WAKE_MS = 1_000;
+
+/**
+ * Runs until nothing is left to do. While `upstreamDone()` is false (lookups still resolving
+ * recordings) only full batches are created, so batches start as soon as BATCH_SIZE recordings are
+ * known; afterwards the remainder goes out too. Recordings put back to pending (expired URL, stalled
+ * job) are batched again; their attempt counter bounds that.
+ */
+export async function transferRecordings(
+  deps: PipelineDeps,
+  processDate: string,
+  upstreamDone: () => boolean = () => true,
+): Promise<TransferResult> {
   const total: TransferResult = {
     batches: 0,
     submitted: 0,
@@ -43,41 +52,62 @@ export async function transferRecordings(deps: PipelineDeps, processDate: string
     failed: 0,
     requeued: 0,
   };
-  for (let round = 0; round < MAX_ROUNDS && !deps.signal?.aborted; round++) {
-    // Batches left open by an earlier, interrupted run first: their job ids are recorded.
-    const created = await createBatches(deps, processDate);
-    const open = await openBatches(deps.db, [processDate]);
-    if (open.length === 0) break;
-    deps.logger.info(
-      { stage: 'batches', processDate, open: open.length, created, round },
-      'processing batch download requests',
+  const active = new Map<number, Promise<void>>();
+  // A batch whose submission failed is left for the next run, not retried in a loop.
+  const parked = new Set<number>();
+  let firstError: unknown;
+  for (;;) {
+    if (deps.signal?.aborted || firstError) break;
+    const lastPass = upstreamDone();
+    await createBatches(deps, processDate, !lastPass);
+    // Batches left open by an earlier, interrupted run come first: their job ids are recorded.
+    const open = (await openBatches(deps.db, [processDate])).filter(
+      (b) => !active.has(b.id) && !parked.has(b.id),
     );
-    await mapPool(open, BATCHES_IN_FLIGHT, async (batch) => {
-      if (deps.signal?.aborted) return;
-      const r = await processBatch(deps, batch);
-      total.batches++;
-      total.submitted += r.submitted;
-      total.downloaded += r.downloaded;
-      total.unavailable += r.unavailable;
-      total.failed += r.failed;
-      total.requeued += r.requeued;
-    });
+    for (const batch of open) {
+      if (active.size >= BATCHES_IN_FLIGHT) break;
+      const p = processBatch(deps, batch)
+        .then((r) => {
+          total.batches++;
+          total.submitted += r.submitted;
+          total.downloaded += r.downloaded;
+          total.unavailable += r.unavailable;
+          total.failed += r.failed;
+          total.requeued += r.requeued;
+          if (r.parked) parked.add(batch.id);
+        })
+        .catch((e) => {
+          firstError ??= e;
+        })
+        .finally(() => active.delete(batch.id));
+      active.set(batch.id, p);
+    }
+    if (active.size === 0 && open.length === 0 && lastPass) {
+      // Nothing in flight and nothing open: done unless something went back to pending meanwhile.
+      if ((await pendingRecordings(deps.db, [processDate], 1)).length === 0) break;
+      continue;
+    }
+    await Promise.race([...active.values(), deps.clock.sleep(IDLE_WAKE_MS, deps.signal).catch(() => {})]);
   }
+  await Promise.allSettled(active.values());
+  if (firstError) throw firstError;
   return total;
 }
 
-async function createBatches(deps: PipelineDeps, processDate: string): Promise<number> {
+async function createBatches(deps: PipelineDeps, processDate: string, fullOnly: boolean): Promise<number> {
   const size = Math.min(deps.config.BATCH_SIZE, GENESYS_LIMITS.batchMaxItems);
   let created = 0;
   for (;;) {
     const pending = await pendingRecordings(deps.db, [processDate], size);
-    if (pending.length === 0) return created;
+    if (pending.length === 0 || (fullOnly && pending.length < size)) return created;
     await createBatch(deps.db, processDate, pending);
     created++;
   }
 }
 
 interface BatchOutcome {
+  /** submission failed: leave the batch for the next run */
+  parked?: boolean;
   submitted: number;
   downloaded: number;
   unavailable: number;
@@ -105,7 +135,7 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
       if (!(e instanceof GenesysError) || e.kind === 'auth' || e.kind === 'rate-limited') throw e;
       // The batch stays `created`: the next run (or round) submits it again.
       log.error({ err: errorMessage(e) }, 'batch submission failed; it will be retried by the next run');
-      return outcome;
+      return { ...outcome, parked: true };
     }
     await markBatchSubmitted(db, batch.id, jobId);
     outcome.submitted = items.length;
