@@ -1,0 +1,73 @@
+// The details query itself (spec §3.2-§3.4): UTC-day-of-start rule (+ optional activity clause),
+// filters, order, 1-based paging; past the end the body is just {totalHits}.
+import type { AnalyticsConversation, ConversationQueryResponse } from '../../contracts/genesys.js';
+import { DAY_MS, localDatesOverlapping, utcDayStart } from '../data/calendar.js';
+import type { Dataset } from '../data/dataset.js';
+import type { TConversation } from '../data/timeline.js';
+import { matchesConversationFilter, matchesSegmentFilter } from './filters.js';
+import type { ParsedQuery } from './validate.js';
+
+export interface QueryContext {
+  dataset: Dataset;
+  timezone: string;
+  activityClause: boolean;
+  now: number;
+}
+
+interface Hit {
+  t: TConversation;
+  view: AnalyticsConversation;
+  sortKey: number;
+}
+
+export function runDetailsQuery(q: ParsedQuery, ctx: QueryContext): ConversationQueryResponse {
+  // Conversations live in daily UTC indexes by their start: every UTC day the interval touches counts whole.
+  const firstDay = utcDayStart(q.startMs);
+  const afterLastDay = utcDayStart(q.endMs - 1) + DAY_MS;
+  const hits: Hit[] = [];
+  for (const date of localDatesOverlapping(firstDay, afterLastDay, ctx.timezone)) {
+    const starts = { from: firstDay, to: afterLastDay };
+    ctx.dataset.eachOnDay(
+      date,
+      ctx.now,
+      (t, view) => {
+        if (ctx.activityClause) {
+          const lifetimeEnd = Math.min(t.end, ctx.now);
+          if (t.start >= q.endMs || lifetimeEnd < q.startMs) return;
+        }
+        if (!q.segmentFilters.every((f) => matchesSegmentFilter(view, f))) return;
+        if (!q.conversationFilters.every((f) => matchesConversationFilter(view, f))) return;
+        const sortKey =
+          q.orderBy === 'conversationEnd' ? (t.end <= ctx.now ? t.end : Number.POSITIVE_INFINITY) : t.start;
+        hits.push({ t, view, sortKey });
+      },
+      starts,
+    );
+  }
+  const dir = q.order === 'desc' ? -1 : 1;
+  hits.sort((a, b) => {
+    // Live conversations (no conversationEnd) sort last in both directions.
+    if (a.sortKey !== b.sortKey) {
+      if (a.sortKey === Number.POSITIVE_INFINITY) return 1;
+      if (b.sortKey === Number.POSITIVE_INFINITY) return -1;
+      return (a.sortKey - b.sortKey) * dir;
+    }
+    return a.t.plan.id < b.t.plan.id ? -dir : dir;
+  });
+  const from = (q.pageNumber - 1) * q.pageSize;
+  const page = hits.slice(from, from + q.pageSize);
+  if (page.length === 0) return { totalHits: hits.length };
+  return { totalHits: hits.length, conversations: page.map((h) => h.view) };
+}
+
+/** The queue a test-injected conversation should land in: the first queueId the query asks for. */
+export function firstQueueIdOf(q: ParsedQuery): string | undefined {
+  for (const f of q.segmentFilters) {
+    const preds = [...(f.predicates ?? []), ...(f.clauses ?? []).flatMap((c) => c.predicates)];
+    const p = preds.find(
+      (x) => x.dimension === 'queueId' && (x.operator ?? 'matches') === 'matches' && x.value,
+    );
+    if (p?.value) return p.value;
+  }
+  return undefined;
+}

@@ -1,0 +1,72 @@
+// `audio-extract emulator` as a subprocess: prints the .env lines, serves, and stops cleanly on SIGTERM.
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emulatorCommand } from '../../src/cli/commands/emulator.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+function runCli(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./src/cli/commands/emulator.ts').then(async (m) => { process.exitCode = await m.emulatorCommand(${JSON.stringify(args)}); })`,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const printed = async (text: string) => {
+    for (let i = 0; i < 300 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+    return out;
+  };
+  return { child, exited, printed };
+}
+
+describe('emulator command', () => {
+  it('prints the URL, queue ids and env lines, serves requests, and exits 0 on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const faults = join(dir, 'faults.json');
+    await writeFile(faults, JSON.stringify([{ match: { path: '/api/v2/*' }, times: 1, status: 503 }]));
+    const { child, exited, printed } = runCli([
+      '--port',
+      '0',
+      '--seed',
+      'cli',
+      '--faults',
+      faults,
+      '--client-id',
+      'me',
+    ]);
+    const out = await printed('Press Ctrl-C');
+    const url = /GENESYS_CLOUD_BASE_URL=(\S+)/.exec(out)?.[1] as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).toContain('GENESYS_CLOUD_CLIENT_ID=me');
+    expect(out).toContain('GENESYS_QUEUE_IDS=39988345-a7c5-4ce5-851e-334cb54efc79,');
+    expect(out).toContain(`NOTIFY_URL=${url}/notify`);
+    expect((await fetch(`${url}/emulator/health`)).status).toBe(200);
+    expect((await fetch(`${url}/api/v2/anything`)).status).toBe(501);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('explains a missing or invalid faults file and bad flags', async () => {
+    await expect(emulatorCommand(['--faults', '/nonexistent/faults.json'])).rejects.toThrow(/cannot read/);
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{"match": {}}');
+    await expect(emulatorCommand(['--faults', bad])).rejects.toThrow(/JSON array/);
+    await writeFile(bad, '[{"status": 503}]');
+    await expect(emulatorCommand(['--faults', bad])).rejects.toThrow(/rule #0/);
+    await expect(emulatorCommand(['--port', 'abc'])).rejects.toThrow(/--port/);
+    await expect(emulatorCommand(['--bogus'])).rejects.toThrow(/bogus/);
+  });
+});
