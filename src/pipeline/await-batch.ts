@@ -1,7 +1,7 @@
 // Waits for one Genesys batch download job. "Completed" alone is not enough and neither is
 // resultCount == expectedResultCount (expected can grow while Genesys discovers recordings): both must
 // hold (spec §13.9). Polls back off while the job is young; a job that makes no progress for
-// BATCH_STALL_TIMEOUT_SECONDS is given up on (its unfinished items are re-requested once, then failed).
+// BATCH_STALL_TIMEOUT_SECONDS is given up on (its unfinished items are re-requested up to twice, then failed).
 import type { Logger } from 'pino';
 import type { BatchDownloadJobStatusResult } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';

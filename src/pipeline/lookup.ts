@@ -5,6 +5,7 @@ import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
 import { conversationsToLookUp, type FoundRecording, recordLookup } from '../store/conversations.js';
+import { ALL_RECORDINGS } from '../store/schema.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface LookupResult {
@@ -30,6 +31,27 @@ export async function lookUpRecordings(deps: PipelineDeps, processDate: string):
     failed: 0,
   };
   let done = 0;
+  if (config.RECORDING_LOOKUP === 'conversation') {
+    // No metadata call at all: the batch item names only the conversation and Genesys returns every
+    // recording of it. Costs: no fileState before the download, and screen recordings use batch slots.
+    for (const c of todo) {
+      if (deps.signal?.aborted) break;
+      const all = {
+        recordingId: ALL_RECORDINGS,
+        media: null,
+        fileState: null,
+        state: 'pending' as const,
+        reason: null,
+      };
+      await recordLookup(db, c.conversationId, c.processDate, [all]);
+      deps.onProgress?.({ processDate, stage: 'lookup', done: ++done, total: todo.length });
+    }
+    logger.info(
+      { stage: 'lookup', processDate, conversations: todo.length, mode: 'conversation' },
+      'lookup skipped',
+    );
+    return result;
+  }
   await mapPool(todo, config.CONCURRENCY, async (c) => {
     if (deps.signal?.aborted) return;
     let metadata: Awaited<ReturnType<typeof genesys.recordingMetadata>>;

@@ -128,7 +128,12 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
   if (batch.status === 'created' || !jobId) {
     try {
       ({ jobId } = await genesys.submitBatch(
-        items.map((i) => ({ conversationId: i.conversationId, recordingId: i.recordingId })),
+        // A conversation-wide item (RECORDING_LOOKUP=conversation) omits recordingId: all its recordings.
+        items.map((i) =>
+          i.recordingId
+            ? { conversationId: i.conversationId, recordingId: i.recordingId }
+            : { conversationId: i.conversationId },
+        ),
         deps.signal,
       ));
     } catch (e) {
@@ -159,6 +164,7 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
   }
   const d = await downloadBatchResults(deps, {
     processDate: batch.processDate,
+    batchId: batch.id,
     jobId,
     items,
     results: status.result.results ?? [],

@@ -118,7 +118,7 @@ export async function recordDownloaded(
 export async function recordOutcome(
   db: Db,
   key: RecordingKey,
-  state: Extract<RecordingState, 'unavailable' | 'failed' | 'pending' | 'waiting'>,
+  state: Extract<RecordingState, 'unavailable' | 'failed' | 'pending' | 'waiting' | 'expanded'>,
   reason: string | null,
 ): Promise<void> {
   await db
@@ -177,4 +177,27 @@ export async function recordingsWithConversations(db: Db, processDate: string) {
       asc(conversations.conversationId),
       asc(recordings.recordingId),
     );
+}
+
+/**
+ * A recording found in the results of a conversation-wide batch item: recorded under that batch, unless
+ * it is already known (a re-request after an expired URL), in which case its current state is returned.
+ */
+export async function upsertExpandedRecording(
+  db: Db,
+  row: RecordingKey & { processDate: string; batchId: number; contentType: string | null },
+): Promise<RecordingState> {
+  const inserted = await db
+    .insert(recordings)
+    .values({ ...row, media: 'audio', state: 'batched' })
+    .onConflictDoNothing()
+    .returning({ state: recordings.state });
+  if (inserted[0]) return inserted[0].state;
+  const [existing] = await db
+    .select({ state: recordings.state })
+    .from(recordings)
+    .where(
+      and(eq(recordings.conversationId, row.conversationId), eq(recordings.recordingId, row.recordingId)),
+    );
+  return existing!.state;
 }

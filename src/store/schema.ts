@@ -29,6 +29,8 @@ export type ConversationState = (typeof CONVERSATION_STATES)[number];
  * unavailable  → Genesys says it cannot be had (archived, deleted, screen-only…) (final, with reason)
  * waiting      → not ready yet (UPLOADING, transcoding, conversation in wrap-up): a later run retries
  * failed       → gave up after retries (final for this run, with reason; `retry` puts it back to pending)
+ * expanded     → a conversation-wide request (RECORDING_LOOKUP=conversation, recording_id '') whose batch
+ *                results became one row per recording (final; not a recording itself)
  */
 export const RECORDING_STATES = [
   'pending',
@@ -37,7 +39,11 @@ export const RECORDING_STATES = [
   'unavailable',
   'waiting',
   'failed',
+  'expanded',
 ] as const;
+
+/** recording_id of a conversation-wide request: "all recordings of the conversation". */
+export const ALL_RECORDINGS = '';
 export type RecordingState = (typeof RECORDING_STATES)[number];
 
 /** created → submitted → completed | abandoned. A `created` batch has no Genesys job yet. */
