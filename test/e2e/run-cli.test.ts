@@ -1,38 +1,15 @@
 // The daily run end to end: the CLI as a subprocess, against the emulator over a real socket, on the
 // embedded database. What a user would notice if these failed is in each test name.
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsConversation } from '../../src/contracts/genesys.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type CliResult, runCli as cli, sha256 } from '../helpers/cli.js';
 
 const DATE = '2026-11-24'; // a Tuesday
 const BATCH_SIZE = 7;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/audio-extract.js', ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** What the run must download, computed from the emulator's data without the product's own code. */
 function expectedRecordings(emu: Emulator, date: string, queues: readonly string[]) {
