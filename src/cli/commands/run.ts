@@ -10,6 +10,7 @@ import type { DayOutcome } from '../../pipeline/run.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../main.js';
 import { formatOutcome } from '../output.js';
+import { createProgress } from '../progress.js';
 
 const HELP = `audio-extract run — extract call recordings for one or more process dates
 
@@ -71,6 +72,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   const app = await compose(config, { signal: abort.signal, json: values.json });
   const outcomes: DayOutcome[] = [];
+  const progress = process.stdout.isTTY && !values.json ? createProgress(process.stdout) : undefined;
+  if (progress) app.deps.onProgress = progress.onProgress;
   try {
     let dates = plan.dates;
     if (plan.isDefault) {
@@ -86,6 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       )),
     );
   } finally {
+    progress?.done();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await app.close();
