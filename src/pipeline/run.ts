@@ -93,7 +93,10 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     }
     outcome.status = 'SUCCESS';
     log.info({ byStatus: summary.byStatus, manifest: summary.manifest }, 'day done');
-  } catch (e) {
+  } catch (caught) {
+    // An abort surfaces as whatever the interrupted call threw (often the abort reason): it is an
+    // interruption, not a failure of the day, and is not e-mailed.
+    const e = deps.signal?.aborted && !(caught instanceof InterruptedError) ? new InterruptedError() : caught;
     const message = redactText(errorMessage(e));
     outcome.error = message;
     for (const q of plan.queueIds) {

@@ -8,7 +8,7 @@ import { type Config, parseConfig, requireGenesysCredentials } from '../../confi
 import { conversationFacts } from '../../genesys/conversation-facts.js';
 import type { GenesysClient } from '../../genesys/types.js';
 import { localDayInterval, localToday } from '../../lib/dates.js';
-import { errorMessage } from '../../lib/errors.js';
+import { errorMessage, isAppError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/redact.js';
 import { checkWritable } from '../../storage/index.js';
@@ -19,7 +19,7 @@ const HELP = `audio-extract doctor — check the configuration and everything a 
 
 Usage: audio-extract doctor [--json]
 
-Checks: config (environment variables), database (open and migrate), storage (DATA_DIR writable),
+Checks: config (environment variables), storage (DATA_DIR writable), database (open and migrate),
 credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls).
 Prints one line per check; exit 0 when all pass, 1 otherwise. A queue with no call yesterday is a
 warning (it may just have been idle), not a failure.
@@ -35,11 +35,15 @@ export interface Check {
 /** Conversations read at most while looking for the configured queues (100 per request). */
 const QUEUE_SCAN_LIMIT = 500;
 
-async function attempt(name: string, fn: () => Promise<string>, fix?: string): Promise<Check> {
+async function attempt(
+  name: string,
+  fn: () => Promise<string>,
+  fix?: (e: unknown) => string | undefined,
+): Promise<Check> {
   try {
     return { name, status: 'ok', detail: await fn() };
   } catch (e) {
-    return { name, status: 'FAIL', detail: redactText(errorMessage(e)), fix };
+    return { name, status: 'FAIL', detail: redactText(errorMessage(e)), fix: fix?.(e) };
   }
 }
 
@@ -101,11 +105,21 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
     checks.push({ name: 'config', status: 'ok', detail: 'environment variables are valid' });
   } catch (e) {
     checks.push({ name: 'config', status: 'FAIL', detail: errorMessage(e) });
-    for (const name of ['database', 'storage', 'credentials', 'queues']) {
+    for (const name of ['storage', 'database', 'credentials', 'queues']) {
       checks.push({ name, status: 'skipped', detail: 'needs a valid configuration' });
     }
     return checks;
   }
+  checks.push(
+    await attempt(
+      'storage',
+      async () => {
+        await checkWritable(config.DATA_DIR);
+        return `DATA_DIR ${config.DATA_DIR} is writable`;
+      },
+      () => 'point DATA_DIR at a writable directory with room for a day of audio',
+    ),
+  );
   checks.push(
     await attempt(
       'database',
@@ -114,19 +128,11 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
         await store.close();
         return `${store.kind} at ${store.location} is reachable and migrated`;
       },
-      config.DATABASE_URL
-        ? 'check DATABASE_URL and that PostgreSQL runs'
-        : 'stop the other process using DATA_DIR',
-    ),
-  );
-  checks.push(
-    await attempt(
-      'storage',
-      async () => {
-        await checkWritable(config.DATA_DIR);
-        return `DATA_DIR ${config.DATA_DIR} is writable`;
+      (e) => {
+        if (isAppError(e) && e.code === 'DB_IN_USE')
+          return 'stop the other process using DATA_DIR, or use PostgreSQL';
+        return config.DATABASE_URL ? 'check DATABASE_URL and that PostgreSQL is running' : 'check DATA_DIR';
       },
-      'point DATA_DIR at a writable directory with room for a day of audio',
     ),
   );
   let genesys: GenesysClient | undefined;

@@ -3,8 +3,9 @@
 // health checks. SIGTERM/SIGINT: stop taking jobs, abort the run in flight (it stops at its next step;
 // audio is only ever final after *.part + rename, so nothing half-written remains), close the HTTP
 // server, the engine and the database, exit 0. A second signal exits at once.
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../../config/schema.js';
+import { type Config, parseConfig } from '../../config/schema.js';
 import { SCHEDULE_QUEUE, startScheduler, workDailyRun } from '../../engine/schedule.js';
 import { type ExtractDayJob, QUEUES, startEngine } from '../../engine/work.js';
 import { buildApp } from '../../http/app.js';
@@ -30,6 +31,101 @@ once across all serve processes sharing a PostgreSQL DATABASE_URL. With the embe
 one process may use DATA_DIR at a time.
 `;
 
+export interface Service {
+  /** e.g. http://127.0.0.1:8080 */
+  address: string;
+  /** Graceful stop: no new jobs, abort the run in flight, close HTTP, engine and database. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** Starts everything `serve` runs; the CLI waits for a signal, tests call stop(). */
+export async function startService(
+  config: Config,
+  opts: { schedule: boolean; cronMonitorIntervalSeconds?: number },
+): Promise<Service> {
+  checkBindSecurity({ token: config.API_TOKEN, host: config.HOST });
+  if (config.GENESYS_QUEUE_IDS.length === 0) {
+    throw new ConfigError(
+      'No queue to extract: set GENESYS_QUEUE_IDS (comma-separated queue ids, for example ' +
+        'GENESYS_QUEUE_IDS=39988345-a7c5-4ce5-851e-334cb54efc79)',
+    );
+  }
+  const abort = new AbortController();
+  // Every in-flight Genesys request and download listens to this one signal (CONCURRENCY downloads plus
+  // the batches in flight), which passes Node's default warning threshold of 10 in normal operation.
+  setMaxListeners(200, abort.signal);
+  const composed = await compose(config, { signal: abort.signal });
+  const { deps, store } = composed;
+  const { logger } = deps;
+  const closers: (() => Promise<void>)[] = [() => composed.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((e) => logger.warn({ err: errorMessage(e) }, 'error while shutting down'));
+    }
+  };
+  try {
+    const engine = await startEngine(store, logger);
+    closers.push(() => engine.stop());
+    const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
+    const enqueueDay = (job: ExtractDayJob) => engine.enqueueDay(job);
+    const observer = {
+      db: deps.db,
+      metrics,
+      genesysStats: () => deps.genesys.stats(),
+      clock: deps.clock,
+      logger,
+    };
+    // One job at a time per process: a day already runs batches and downloads in parallel, the Genesys
+    // rate limit is per credential anyway, and it keeps the per-day API call counts exact.
+    await engine.boss.work<ExtractDayJob>(
+      QUEUES.extractDay,
+      { batchSize: 1, pollingIntervalSeconds: 1 },
+      async ([job]) => {
+        const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
+        return observeDayRun(observer, plan, () => runDay(deps, plan));
+      },
+    );
+    if (opts.schedule) {
+      const scheduler = await startScheduler(store, logger, {
+        cron: config.SCHEDULE,
+        timezone: config.TIMEZONE,
+        cronMonitorIntervalSeconds: opts.cronMonitorIntervalSeconds,
+      });
+      closers.push(() => scheduler.stop());
+      await workDailyRun(engine, { db: deps.db, config, clock: deps.clock, logger, enqueueDay });
+    }
+    const app = await buildApp({
+      config,
+      db: deps.db,
+      ping: async () => {
+        await store.sql.executeSql('select 1', []);
+      },
+      enqueueDay,
+      metrics,
+      logger,
+      clock: deps.clock,
+    });
+    closers.push(() => app.close());
+    const address = await listen(app, config.HOST, config.PORT);
+    let stopping: Promise<void> | undefined;
+    const stop = (reason = 'stop requested') => {
+      stopping ??= (async () => {
+        logger.info({ reason }, 'shutting down: no new jobs, aborting the run in flight');
+        // No new jobs first (offWork does not wait), then stop the run in flight at its next step.
+        await Promise.all([engine.boss.offWork(QUEUES.extractDay), engine.boss.offWork(SCHEDULE_QUEUE)]);
+        abort.abort(new Error(reason));
+        await closeAll();
+        logger.info('stopped');
+      })();
+      return stopping;
+    };
+    return { address, stop };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -44,106 +140,28 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const config = parseConfig(process.env);
-  checkBindSecurity({ token: config.API_TOKEN, host: config.HOST });
-  if (config.GENESYS_QUEUE_IDS.length === 0) {
-    throw new ConfigError(
-      'No queue to extract: set GENESYS_QUEUE_IDS (comma-separated queue ids, for example ' +
-        'GENESYS_QUEUE_IDS=39988345-a7c5-4ce5-851e-334cb54efc79)',
-    );
-  }
-
-  const abort = new AbortController();
-  const composed = await compose(config, { signal: abort.signal });
-  const { deps, store } = composed;
-  const { logger } = deps;
-  const closers: (() => Promise<void>)[] = [() => composed.close()];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) {
-      await close().catch((e) => logger.warn({ err: errorMessage(e) }, 'error while shutting down'));
-    }
-  };
-
-  let stopped: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    stopped = resolve;
-  });
-  try {
-    const engine = await startEngine(store, logger);
-    closers.push(() => engine.stop());
-    const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
-    const enqueueDay = (job: ExtractDayJob) => engine.enqueueDay(job);
-
-    // One job at a time per process: a day already runs batches and downloads in parallel, and the
-    // Genesys rate limit is per credential anyway.
-    await engine.boss.work<ExtractDayJob>(
-      QUEUES.extractDay,
-      { batchSize: 1, pollingIntervalSeconds: 2 },
-      async ([job]) => {
-        const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
-        const observer = {
-          db: deps.db,
-          metrics,
-          genesysStats: () => deps.genesys.stats(),
-          clock: deps.clock,
-          logger,
-        };
-        return observeDayRun(observer, plan, () => runDay(deps, plan));
-      },
-    );
-    if (!values['no-schedule']) {
-      const scheduler = await startScheduler(store, logger, {
-        cron: config.SCHEDULE,
-        timezone: config.TIMEZONE,
-      });
-      closers.push(() => scheduler.stop());
-      await workDailyRun(engine, { db: deps.db, config, clock: deps.clock, logger, enqueueDay });
-    }
-
-    const app = await buildApp({
-      config,
-      db: deps.db,
-      ping: async () => {
-        await store.sql.executeSql('select 1', []);
-      },
-      enqueueDay,
-      metrics,
-      logger,
-      clock: deps.clock,
-    });
-    closers.push(() => app.close());
-    const address = await listen(app, config.HOST, config.PORT);
-    process.stdout.write(
-      `audio-extract serve: listening on ${address} (dashboard /, API /api, metrics /metrics)\n` +
-        (values['no-schedule']
-          ? 'daily schedule: off (--no-schedule)\n'
-          : `daily schedule: "${config.SCHEDULE}" in ${config.TIMEZONE}\n`),
-    );
-
+  const service = await startService(config, { schedule: !values['no-schedule'] });
+  process.stdout.write(
+    `audio-extract serve: listening on ${service.address} (dashboard /, API /api, metrics /metrics)\n` +
+      (values['no-schedule']
+        ? 'daily schedule: off (--no-schedule)\n'
+        : `daily schedule: "${config.SCHEDULE}" in ${config.TIMEZONE}\n`),
+  );
+  await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       if (++signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.stderr.write(`audio-extract serve: second ${signal}, exiting without waiting\n`);
         process.exit(EXIT.failed);
       }
-      logger.info({ signal }, 'shutting down: no new jobs, aborting the run in flight');
-      // No new jobs first (offWork does not wait), then stop the one in flight at its next step.
-      void Promise.all([engine.boss.offWork(QUEUES.extractDay), engine.boss.offWork(SCHEDULE_QUEUE)]).finally(
-        () => {
-          abort.abort(new Error(`received ${signal}`));
-          stopped();
-        },
-      );
+      void service.stop(`received ${signal}`).finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolve();
+      });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    closers.unshift(async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
-    await done;
-  } finally {
-    await closeAll();
-  }
-  logger.info('stopped');
+  });
   return EXIT.ok;
 }

@@ -1,0 +1,70 @@
+// The operations HTTP app: JSON API, Prometheus metrics, health checks and the dashboard. Built by a
+// factory from its dependencies (STYLE §13); `server.ts` only listens. Each route area is a plugin.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { ExtractDayJob } from '../engine/work.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import type { Metrics } from '../metrics/index.js';
+import type { Db } from '../store/db.js';
+import { installAuth } from './auth.js';
+import { installErrorHandlers } from './errors.js';
+import { actionRoutes } from './routes/actions.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { dayRoutes } from './routes/days.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { runRoutes } from './routes/runs.js';
+import { statsRoutes } from './routes/stats.js';
+
+export type AppConfig = Pick<
+  Config,
+  'DATA_DIR' | 'TIMEZONE' | 'SCHEDULE' | 'GENESYS_QUEUE_IDS' | 'API_TOKEN' | 'HOST' | 'RECONCILE_DAYS'
+>;
+
+export interface AppDeps {
+  config: AppConfig;
+  db: Db;
+  /** Resolves when the database answers (readiness). */
+  ping(): Promise<void>;
+  /** Queues a process date for extraction (pg-boss extract-day) and returns the job id. */
+  enqueueDay(job: ExtractDayJob): Promise<string>;
+  metrics: Metrics;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** What every route plugin receives. */
+export interface RouteOptions {
+  deps: Required<Pick<AppDeps, 'clock'>> & AppDeps;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger | undefined = deps.logger?.child({ component: 'http' });
+  const app: FastifyInstance = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // The dashboard polls every few seconds: per-request log lines would drown the run's own logs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  installErrorHandlers(app);
+  installAuth(app, { token: deps.config.API_TOKEN, host: deps.config.HOST });
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpRequests.inc({
+      method: request.method,
+      // The route pattern, not the URL: dates and ids would make one series per request.
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
+  });
+  const opts: RouteOptions = { deps: { ...deps, clock: deps.clock ?? systemClock } };
+  await app.register(healthRoutes, opts);
+  await app.register(metricsRoutes, opts);
+  await app.register(runRoutes, opts);
+  await app.register(dayRoutes, opts);
+  await app.register(actionRoutes, opts);
+  await app.register(statsRoutes, opts);
+  await app.register(dashboardRoutes, opts);
+  return app;
+}

@@ -1,0 +1,32 @@
+// Liveness (the process answers) and readiness (the database answers), for load balancers and probes.
+import type { FastifyPluginAsync } from 'fastify';
+import { errorMessage } from '../../lib/errors.js';
+import { redactText } from '../../lib/redact.js';
+import type { RouteOptions } from '../app.js';
+import { errorResponses, HttpError } from '../errors.js';
+
+const statusSchema = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string' }, uptimeSeconds: { type: 'number' } },
+} as const;
+
+export const healthRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps }) => {
+  const started = deps.clock.now();
+  app.get('/healthz', { schema: { response: { 200: statusSchema, ...errorResponses } } }, async () => ({
+    status: 'ok',
+    uptimeSeconds: Math.round((deps.clock.now() - started) / 1000),
+  }));
+  app.get('/readyz', { schema: { response: { 200: statusSchema, ...errorResponses } } }, async () => {
+    try {
+      await deps.ping();
+    } catch (e) {
+      throw new HttpError(
+        503,
+        'DB_UNREACHABLE',
+        `the database does not answer: ${redactText(errorMessage(e))}`,
+      );
+    }
+    return { status: 'ready' };
+  });
+};
