@@ -87,7 +87,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !isCi)('dashboard in Chromium', () => {
       serveOutput += d;
     });
     for (let i = 0; !/listening on (http:\/\/\S+)/.test(serveOutput); i++) {
-      if (serve.exitCode !== null || i > 600) throw new Error(`serve did not start:\n${serveOutput}`);
+      if (serve.exitCode !== null || i > 1800) throw new Error(`serve did not start:\n${serveOutput}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     address = /listening on (http:\/\/\S+)/.exec(serveOutput)![1]!;
@@ -98,7 +98,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !isCi)('dashboard in Chromium', () => {
     });
     await waitRunsDone();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

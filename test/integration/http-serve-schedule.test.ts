@@ -150,7 +150,7 @@ describe('serve on the embedded database', () => {
     const started = Date.now();
     while (!/listening on (http:\/\/\S+)/.test(first.stdout())) {
       if (first.child.exitCode !== null) throw new Error(`serve exited: ${first.stderr()}`);
-      if (Date.now() - started > 60_000) throw new Error(`serve did not start: ${first.stderr()}`);
+      if (Date.now() - started > 180_000) throw new Error(`serve did not start: ${first.stderr()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const address = /listening on (http:\/\/\S+)/.exec(first.stdout())![1]!;
@@ -165,5 +165,5 @@ describe('serve on the embedded database', () => {
     first.child.kill('SIGTERM');
     expect(await first.exit).toBe(0);
     expect(existsSync(path.join(dir, 'db', 'audio-extract.lock'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 });

@@ -58,7 +58,7 @@ describe('serve on SIGTERM during a run', () => {
     });
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let i = 0; !/listening on (http:\/\/\S+)/.test(output); i++) {
-      if (child.exitCode !== null || i > 600) throw new Error(`serve did not start:\n${output}`);
+      if (child.exitCode !== null || i > 1800) throw new Error(`serve did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const address = /listening on (http:\/\/\S+)/.exec(output)![1]!;
@@ -101,5 +101,5 @@ describe('serve on SIGTERM during a run', () => {
     } finally {
       await store.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
