@@ -53,8 +53,12 @@ export async function transferRecordings(
     requeued: 0,
   };
   const active = new Map<number, Promise<void>>();
-  // A batch whose submission failed is left for the next run, not retried in a loop.
+  // A batch whose submission failed is set aside, not retried in a loop; it gets one more submission
+  // once nothing else is left (a reset or timeout after sending may orphan one Genesys job, which is
+  // harmless; leaving it to the next run ended a run with recordings not downloaded: test/chaos). A
+  // second failure leaves it for the next run.
   const parked = new Set<number>();
+  const resubmitted = new Set<number>();
   let firstError: unknown;
   for (;;) {
     if (deps.signal?.aborted || firstError) break;
@@ -83,6 +87,12 @@ export async function transferRecordings(
       active.set(batch.id, p);
     }
     if (active.size === 0 && open.length === 0 && lastPass) {
+      const again = [...parked].filter((id) => !resubmitted.has(id));
+      for (const id of again) {
+        parked.delete(id);
+        resubmitted.add(id);
+      }
+      if (again.length > 0) continue;
       // Nothing in flight and nothing open: done unless something went back to pending meanwhile.
       if ((await pendingRecordings(deps.db, [processDate], 1)).length === 0) break;
       continue;

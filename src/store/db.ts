@@ -42,12 +42,37 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** DATA_DIR unusable for the database (a parent is a file, no permission, read-only, full): say so. */
+function unusableDir(e: unknown, dir: string): unknown {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new EnvironmentError(
+      'DISK_FULL',
+      `disk full creating the embedded database in ${dir}: free space and run again (${code})`,
+      { cause: e },
+    );
+  }
+  if (code && ['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code)) {
+    return new EnvironmentError(
+      'DATA_DIR_NOT_WRITABLE',
+      `cannot create the embedded database in ${dir} (${code}): DATA_DIR must be a writable directory; ` +
+        'fix its permissions or set DATA_DIR to another path (example: DATA_DIR=./data)',
+      { cause: e },
+    );
+  }
+  return e;
+}
+
 /**
  * PGlite has no cross-process lock: a second process opening the same directory silently loses writes
  * or corrupts it (stack notes P1). A pid lock file turns that into a clear error.
  */
 export function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw unusableDir(e, dir);
+  }
   const lock = join(dir, 'audio-extract.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -55,7 +80,7 @@ export function lockDataDir(dir: string): () => void {
       writeFileSync(lock, String(process.pid));
       return () => rmSync(lock, { force: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableDir(e, dir);
       const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
       if (Number.isFinite(pid) && pid !== process.pid && isAlive(pid)) {
         throw new EnvironmentError(
