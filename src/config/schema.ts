@@ -16,6 +16,15 @@ function isIanaZone(tz: string): boolean {
   }
 }
 
+const CRON_TOKEN = String.raw`(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?`;
+const CRON_FIELD = new RegExp(`^${CRON_TOKEN}(,${CRON_TOKEN})*$`);
+
+/** The shape of a cron expression (5 fields, or 6 with seconds); pg-boss checks the ranges itself. */
+function isCronShape(expr: string): boolean {
+  const fields = expr.trim().split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f));
+}
+
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const intIn = (min: number, max: number, def: number) =>
@@ -156,7 +165,16 @@ export const ENV = {
   CONCURRENCY: { schema: intIn(1, 64, 8), example: '8', secret: false },
   BATCH_STALL_TIMEOUT_SECONDS: { schema: intIn(5, 24 * 3600, 1800), example: '1800', secret: false },
   SCHEDULE: {
-    schema: z.preprocess(emptyToUndefined, z.string().default('0 6 * * *')),
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('0 6 * * *')
+        .refine(
+          isCronShape,
+          'must be a cron expression of 5 fields: minute hour day-of-month month day-of-week',
+        ),
+    ),
     example: '0 6 * * *',
     secret: false,
   },

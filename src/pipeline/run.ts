@@ -6,6 +6,7 @@
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
 import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
+import { requeueFailed } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
@@ -50,6 +51,9 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
   try {
     // A crash may have left a half-written file: it is never final, so it goes.
     await removeStaleParts(audioDir(config.DATA_DIR, plan.processDate));
+    // Recordings that failed in an earlier run get one more chance in this one.
+    const retried = await requeueFailed(db, plan.processDate);
+    if (retried > 0) log.info({ recordings: retried }, 'retrying recordings that failed in an earlier run');
     outcome.discovered = await discover(deps, plan);
     checkAbort();
     if (config.AUDIO_FORMAT === 'original') {

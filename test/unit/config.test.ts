@@ -50,6 +50,7 @@ describe('parseConfig: an invalid variable is reported with its name and a good 
     ['GENESYS_QUEUE_IDS', 'support-queue', 'Genesys id'],
     ['GENESYS_QUEUE_IDS', '39988345-a7c5-4ce5-851e-334cb54efc79,sales', 'Genesys id'],
     ['LOG_LEVEL', 'loud', 'info'],
+    ['SCHEDULE', 'every morning', '0 6 * * *'],
     ['AUDIO_FORMAT', 'flac', 'ogg_opus'],
     ['RECORDING_LOOKUP', 'both', 'conversation'],
     ['RECONCILE_DAYS', '31', 'must be at most 30'],
