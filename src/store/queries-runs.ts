@@ -1,8 +1,9 @@
 // Read queries for the operations API and dashboard: runs with their progress, one run's failures, and
 // a date's recordings page by page. Read-only; the pipeline's own writes live in runs.ts/recordings.ts.
-import { and, asc, count, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { conversations, type RecordingState, type RunState, recordings, runs } from './schema.js';
+import { listRuns, type RunsFilter } from './runs.js';
+import { conversations, type RecordingState, recordings, runs } from './schema.js';
 
 export type RunRow = typeof runs.$inferSelect;
 
@@ -21,13 +22,7 @@ export interface RunWithProgress extends RunRow {
 
 const FINAL: readonly RecordingState[] = ['downloaded', 'unavailable', 'failed'];
 
-export interface RunFilter {
-  from?: string;
-  to?: string;
-  queueIds?: readonly string[];
-  status?: RunState;
-  limit?: number;
-}
+export type RunFilter = RunsFilter;
 
 function emptyProgress(): RunProgress {
   return { total: 0, done: 0, conversations: 0, byState: {} };
@@ -70,18 +65,7 @@ export async function progressOf(db: Db, dates: readonly string[]): Promise<Map<
 }
 
 export async function listRunsWithProgress(db: Db, filter: RunFilter = {}): Promise<RunWithProgress[]> {
-  const where = [
-    filter.from ? gte(runs.processDate, filter.from) : undefined,
-    filter.to ? lte(runs.processDate, filter.to) : undefined,
-    filter.queueIds?.length ? inArray(runs.queueId, [...filter.queueIds]) : undefined,
-    filter.status ? eq(runs.status, filter.status) : undefined,
-  ].filter((w) => w !== undefined);
-  const rows = await db
-    .select()
-    .from(runs)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(runs.processDate), asc(runs.queueId))
-    .limit(filter.limit ?? 100);
+  const rows = await listRuns(db, { ...filter, limit: filter.limit ?? 100 });
   const progress = await progressOf(db, [...new Set(rows.map((r) => r.processDate))]);
   return rows.map((r) => ({
     ...r,

@@ -36,19 +36,25 @@ export async function finishRun(
     .where(and(eq(runs.processDate, processDate), eq(runs.queueId, queueId)));
 }
 
-export async function listRuns(
-  db: Db,
-  filter: { from?: string; to?: string; queueIds?: readonly string[]; status?: RunState } = {},
-): Promise<RunRow[]> {
+export interface RunsFilter {
+  from?: string;
+  to?: string;
+  queueIds?: readonly string[];
+  status?: RunState;
+  limit?: number;
+}
+
+export async function listRuns(db: Db, filter: RunsFilter = {}): Promise<RunRow[]> {
   const where = [
     filter.from ? gte(runs.processDate, filter.from) : undefined,
     filter.to ? lte(runs.processDate, filter.to) : undefined,
     filter.queueIds?.length ? inArray(runs.queueId, [...filter.queueIds]) : undefined,
     filter.status ? eq(runs.status, filter.status) : undefined,
   ].filter((w) => w !== undefined);
-  return db
+  const q = db
     .select()
     .from(runs)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(runs.processDate), runs.queueId);
+  return filter.limit ? q.limit(filter.limit) : q;
 }
