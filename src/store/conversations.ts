@@ -103,11 +103,3 @@ export async function recordLookup(
       .where(eq(conversations.conversationId, conversationId));
   });
 }
-
-export async function conversationCount(db: Db, processDate: string) {
-  return db
-    .select({ queueId: conversations.queueId, state: conversations.state, n: sql<number>`count(*)::int` })
-    .from(conversations)
-    .where(eq(conversations.processDate, processDate))
-    .groupBy(conversations.queueId, conversations.state);
-}

@@ -1,6 +1,6 @@
 // Notification rows. A row is claimed (status `sending`) before the HTTP call and marked `sent` after, so
 // a resumed run does not e-mail twice; a crash in between is the only window for a duplicate.
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { notifications } from './schema.js';
 
@@ -32,11 +32,4 @@ export async function markNotification(
     .update(notifications)
     .set({ ...result, sentAt: result.status === 'sent' ? sql`now()` : null })
     .where(eq(notifications.id, id));
-}
-
-export async function notificationsOf(db: Db, processDate: string): Promise<NotificationRow[]> {
-  return db
-    .select()
-    .from(notifications)
-    .where(and(eq(notifications.processDate, processDate)));
 }
