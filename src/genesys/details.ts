@@ -2,6 +2,7 @@
 // - the last page has NO `conversations` key (not `[]`), so "absent or empty" ends the walk;
 // - totalHits is approximate and drifts, so it never decides when to stop and results are de-duplicated
 //   by conversationId across pages and sub-intervals;
+// - pages are fetched up to 3 at a time, but only as far as the first page's totalHits reaches;
 // - one query can reach at most 10,000 results: when the first page says more (or Genesys answers the
 //   results-cap 400, or drift pushes paging past the cap) the interval is split in halves recursively.
 //   Splitting loses nothing: a conversation active across the split point comes back in both halves and
@@ -27,6 +28,8 @@ export interface DetailsPagingOptions {
   maxResults?: number;
   /** Never split below this span; a minute with > 10,000 conversations is not a real contact centre. */
   minSplitMs?: number;
+  /** Pages requested at once while totalHits says more exist (default 3, spec §9.6: ≤ 3 in flight). */
+  pageLookahead?: number;
   onSplit?: (interval: string, totalHits: number | undefined) => void;
 }
 
@@ -81,6 +84,7 @@ export async function* pageConversationDetails(
   const pageSize = opts.pageSize ?? GENESYS_LIMITS.detailsPageSize;
   const maxResults = opts.maxResults ?? GENESYS_LIMITS.detailsMaxResultsPerQuery;
   const minSplitMs = opts.minSplitMs ?? 60_000;
+  const pageLookahead = Math.max(1, opts.pageLookahead ?? 3);
   const maxPages = Math.floor(maxResults / pageSize);
   const seen = new Set<string>();
   if (!(input.endMs > input.startMs)) {
@@ -98,34 +102,59 @@ export async function* pageConversationDetails(
       yield* walk(startMs, mid);
       yield* walk(mid, endMs);
     };
-    for (let pageNumber = 1; ; pageNumber++) {
-      if (pageNumber > maxPages) {
-        // totalHits drifted past the cap while paging: the rest is only reachable by splitting.
-        if (!canSplit) throw tooMany(startMs, endMs);
-        yield* split();
-        return;
+    // Pages the first page's totalHits says exist are fetched a few at a time (the shared limiter still
+    // paces them); past that estimate, one at a time until the empty page, so prefetching never costs a
+    // call the sequential walk would not make.
+    const inFlight = new Map<number, Promise<ConversationQueryResponse>>();
+    let estimatedPages = 1;
+    const fetchPage = (n: number) => {
+      let p = inFlight.get(n);
+      if (!p) {
+        p = query(buildDetailsQuery(startMs, endMs, input.queueIds, n, pageSize), signal);
+        p.catch(() => {}); // observed when awaited; a page left unread after an early end must not crash
+        inFlight.set(n, p);
       }
-      let page: ConversationQueryResponse;
-      try {
-        page = await query(buildDetailsQuery(startMs, endMs, input.queueIds, pageNumber, pageSize), signal);
-      } catch (e) {
-        if (canSplit && isResultsCapError(e)) {
+      return p;
+    };
+    try {
+      for (let pageNumber = 1; ; pageNumber++) {
+        if (pageNumber > maxPages) {
+          // totalHits drifted past the cap while paging: the rest is only reachable by splitting.
+          if (!canSplit) throw tooMany(startMs, endMs);
           yield* split();
           return;
         }
-        throw e;
+        const last = Math.min(estimatedPages, maxPages, pageNumber + pageLookahead - 1);
+        for (let n = pageNumber + 1; n <= last; n++) fetchPage(n);
+        let page: ConversationQueryResponse;
+        try {
+          page = await fetchPage(pageNumber);
+        } catch (e) {
+          if (canSplit && isResultsCapError(e)) {
+            yield* split();
+            return;
+          }
+          throw e;
+        } finally {
+          inFlight.delete(pageNumber);
+        }
+        if (pageNumber === 1) {
+          if ((page.totalHits ?? 0) > maxResults && canSplit) {
+            yield* split(page.totalHits);
+            return;
+          }
+          estimatedPages = Math.ceil((page.totalHits ?? 0) / pageSize);
+        }
+        const conversations = page.conversations;
+        if (!conversations || conversations.length === 0) return;
+        for (const c of conversations) {
+          if (seen.has(c.conversationId)) continue;
+          seen.add(c.conversationId);
+          yield c;
+        }
       }
-      if (pageNumber === 1 && (page.totalHits ?? 0) > maxResults && canSplit) {
-        yield* split(page.totalHits);
-        return;
-      }
-      const conversations = page.conversations;
-      if (!conversations || conversations.length === 0) return;
-      for (const c of conversations) {
-        if (seen.has(c.conversationId)) continue;
-        seen.add(c.conversationId);
-        yield c;
-      }
+    } finally {
+      inFlight.clear();
     }
   }
 

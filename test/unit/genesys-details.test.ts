@@ -46,6 +46,50 @@ describe('details paging', () => {
     expect(ids).toEqual(['p1', 'p2']);
   });
 
+  it('fetches the pages totalHits announces up to three at a time, yields them in order, and makes no extra call', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const asked: number[] = [];
+    const ids = await collect(
+      pageConversationDetails(
+        async (body) => {
+          const n = body.paging!.pageNumber;
+          asked.push(n);
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          // Later pages answer sooner, so an out-of-order yield would show.
+          await new Promise((r) => setTimeout(r, 30 - n * 2));
+          inFlight--;
+          return n <= 10 ? { totalHits: 1000, conversations: [conv(`p${n}a`), conv(`p${n}b`)] } : {};
+        },
+        { startMs: DAY, endMs: DAY + 86_400_000, queueIds: [] },
+        undefined,
+        { pageSize: 100 },
+      ),
+    );
+    expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => [`p${i + 1}a`, `p${i + 1}b`]).flat());
+    // pages 1-10 (announced) and 11 (the empty one that ends the walk), each once
+    expect([...asked].sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('ends cleanly when the data shrank: a prefetched page that fails after the real end is ignored', async () => {
+    const ids = await collect(
+      pageConversationDetails(
+        async (body) => {
+          const n = body.paging!.pageNumber;
+          if (n === 1) return { totalHits: 500, conversations: [conv('only')] };
+          if (n === 2) return {};
+          throw new GenesysHttpError({ method: 'POST', path: '/x', status: 503, message: 'unavailable' });
+        },
+        { startMs: DAY, endMs: DAY + 86_400_000, queueIds: [] },
+        undefined,
+        { pageSize: 100 },
+      ),
+    );
+    expect(ids).toEqual(['only']);
+  });
+
   it('an empty conversations array also ends the walk', async () => {
     const ids = await collect(
       pageConversationDetails(async () => ({ totalHits: 0, conversations: [] }), {
