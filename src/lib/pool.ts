@@ -24,3 +24,24 @@ export async function mapPool<T>(
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   if (failed) throw failed.error;
 }
+
+/** Runs functions with at most `concurrency` of them in flight, first come first served. */
+export type Limit = <R>(fn: () => Promise<R>) => Promise<R>;
+
+export function createLimit(concurrency: number): Limit {
+  const max = Math.max(1, concurrency);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      // The slot passes straight to the next waiter, so `active` stays counted for it.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

@@ -1,7 +1,10 @@
 // Waits for one Genesys batch download job. "Completed" alone is not enough and neither is
 // resultCount == expectedResultCount (expected can grow while Genesys discovers recordings): both must
-// hold (spec §13.9). Polls back off while the job is young; a job that makes no progress for
-// BATCH_STALL_TIMEOUT_SECONDS is given up on (its unfinished items are re-requested up to twice, then failed).
+// hold (spec §13.9). Polls back off while the job is young, and once results start to appear the next
+// poll is timed by the job's own progress (results so far per second since submission), so a job is
+// seen complete soon after it completes without polling it every second. A job that makes no progress
+// for BATCH_STALL_TIMEOUT_SECONDS is given up on (its unfinished items are re-requested up to twice,
+// then failed).
 import type { Logger } from 'pino';
 import type { BatchDownloadJobStatusResult } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
@@ -15,6 +18,19 @@ export type AwaitOutcome =
 const FIRST_POLL_MS = 2_000;
 const MAX_POLL_MS = 15_000;
 const BACKOFF = 1.5;
+/** Never poll sooner than this after the previous poll, whatever the progress estimate says. */
+const MIN_POLL_MS = 500;
+
+/**
+ * When to poll next: the back-off interval, or sooner if the results so far say the job will be done
+ * before then (results grow while a job is InProgress, spec §7). `elapsedMs` is the time since the
+ * job was submitted; 10% is added so the poll lands just after the estimated completion.
+ */
+export function nextPollDelay(interval: number, elapsedMs: number, count: number, expected: number): number {
+  if (count <= 0 || count >= expected || elapsedMs <= 0) return interval;
+  const remainingMs = (elapsedMs * (expected - count)) / count;
+  return Math.max(MIN_POLL_MS, Math.min(interval, Math.round(remainingMs * 1.1)));
+}
 
 export async function awaitBatch(
   deps: PipelineDeps,
@@ -26,6 +42,7 @@ export async function awaitBatch(
   let lastCount = -1;
   let lastProgressAt = clock.now();
   let polls = 0;
+  const startedAt = clock.now();
   await clock.sleep(Math.min(FIRST_POLL_MS, 500 + 15 * input.items), deps.signal);
   for (;;) {
     let status: BatchDownloadJobStatusResult;
@@ -55,7 +72,7 @@ export async function awaitBatch(
       input.log.warn({ jobId: input.jobId, polls, results: count, expected }, 'batch job stalled');
       return { kind: 'stalled', result: status };
     }
-    await clock.sleep(interval, deps.signal);
+    await clock.sleep(nextPollDelay(interval, clock.now() - startedAt, count, expected), deps.signal);
     interval = Math.min(MAX_POLL_MS, Math.round(interval * BACKOFF));
   }
 }

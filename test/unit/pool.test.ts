@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createLimit, mapPool } from '../../src/lib/pool.js';
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('createLimit', () => {
+  it('keeps at most N running, serves waiters first come first served, and survives failures', async () => {
+    const limit = createLimit(2);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const job = (i: number) =>
+      limit(async () => {
+        started.push(i);
+        running++;
+        peak = Math.max(peak, running);
+        await tick(5);
+        running--;
+        if (i === 1) throw new Error('boom');
+        return i;
+      });
+    const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map(job));
+    expect(peak).toBe(2);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    // every slot was given back: two more run side by side at once
+    let together = 0;
+    await Promise.all(
+      [0, 1].map(() =>
+        limit(async () => {
+          together++;
+          await tick(5);
+          expect(together).toBe(2);
+        }),
+      ),
+    );
+  });
+
+  it('shared by two pools, bounds their sum', async () => {
+    const limit = createLimit(3);
+    let running = 0;
+    let peak = 0;
+    const work = () =>
+      limit(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick(3);
+        running--;
+      });
+    await Promise.all([mapPool(Array(10).fill(0), 8, work), mapPool(Array(10).fill(0), 8, work)]);
+    expect(peak).toBe(3);
+  });
+});
