@@ -11,6 +11,8 @@ import { resolveInside, safeSegment } from '../lib/paths.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 
 const PART_SUFFIX = '.part';
+/** Bytes gathered before a write to the .part file (memory per download in flight). */
+const WRITE_CHUNK = 1024 * 1024;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `<dataDir>/audio/<processDate>` (absolute). `processDate` must be `YYYY-MM-DD`. */
@@ -83,7 +85,10 @@ function truncated(fileName: string, detail: string, cause?: unknown): AppError 
   return new AppError('DOWNLOAD_TRUNCATED', `download of ${fileName} was incomplete: ${detail}`, { cause });
 }
 
-/** Streams `body` to `<dir>/<fileName>` via a `.part` file; hashes while streaming; never buffers. */
+/**
+ * Streams `body` to `<dir>/<fileName>` via a `.part` file; hashes while streaming; buffers at most
+ * WRITE_CHUNK bytes (plus one socket chunk) at a time.
+ */
 export async function writeAudioFile(input: WriteAudioFileInput): Promise<WrittenFile> {
   const { dir, body, expectedBytes, signal } = input;
   const fileName = safeSegment('file name', input.fileName);
@@ -107,15 +112,29 @@ export async function writeAudioFile(input: WriteAudioFileInput): Promise<Writte
     }
     try {
       let writing = false;
+      // Socket chunks are small (16-64 KB): they are gathered and written WRITE_CHUNK at a time, so a
+      // typical recording takes one or two writes instead of dozens.
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const writePending = async () => {
+        if (pendingBytes === 0) return;
+        const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        writing = true;
+        await writeFully(fh, buf);
+        writing = false;
+      };
       try {
         for await (const chunk of body) {
           const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
           hash.update(buf);
           bytes += buf.length;
-          writing = true;
-          await writeFully(fh, buf);
-          writing = false;
+          pending.push(buf);
+          pendingBytes += buf.length;
+          if (pendingBytes >= WRITE_CHUNK) await writePending();
         }
+        await writePending();
       } catch (e) {
         if (writing) throw mapFsError(e, dir);
         if (signal?.aborted) throw signal.reason;

@@ -2,7 +2,13 @@
 // the same conversations changes nothing, and one that sees a wrap-up finish moves it to `ready`.
 import { and, asc, eq, exists, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { type ConversationState, conversations, type RecordingState, recordings } from './schema.js';
+import {
+  ALL_RECORDINGS,
+  type ConversationState,
+  conversations,
+  type RecordingState,
+  recordings,
+} from './schema.js';
 
 export type ConversationRow = typeof conversations.$inferInsert;
 
@@ -101,5 +107,42 @@ export async function recordLookup(
       .update(conversations)
       .set({ lookedUp: true, updatedAt: sql`now()` })
       .where(eq(conversations.conversationId, conversationId));
+  });
+}
+
+/**
+ * RECORDING_LOOKUP=conversation: many conversations at once get one conversation-wide placeholder
+ * (recordingId ALL_RECORDINGS, pending) and are marked looked up, in one transaction. A placeholder that
+ * already exists is left as it is, so a re-run changes nothing.
+ */
+export async function recordConversationWide(
+  db: Db,
+  rows: readonly { conversationId: string; processDate: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(recordings)
+      .values(
+        rows.map((r) => ({
+          conversationId: r.conversationId,
+          processDate: r.processDate,
+          recordingId: ALL_RECORDINGS,
+          media: null,
+          fileState: null,
+          state: 'pending' as const,
+          reason: null,
+        })),
+      )
+      .onConflictDoNothing({ target: [recordings.conversationId, recordings.recordingId] });
+    await tx
+      .update(conversations)
+      .set({ lookedUp: true, updatedAt: sql`now()` })
+      .where(
+        inArray(
+          conversations.conversationId,
+          rows.map((r) => r.conversationId),
+        ),
+      );
   });
 }

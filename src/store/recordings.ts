@@ -1,8 +1,9 @@
 // Recording and batch rows. A batch row and its recordings' assignment are written in one transaction
 // BEFORE the Genesys submission, and the job id right after it: a crash can lose neither the fact that
 // recordings are in flight nor a job id that was recorded (STYLE §6).
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { groupCommitFor } from './group-commit.js';
 import { type BatchState, batches, conversations, type RecordingState, recordings } from './schema.js';
 
 export type BatchRow = typeof batches.$inferSelect;
@@ -107,12 +108,14 @@ export async function recordDownloaded(
   key: RecordingKey,
   file: { file: string; bytes: number; sha256: string; contentType: string | null },
 ): Promise<void> {
-  await db
-    .update(recordings)
-    .set({ state: 'downloaded', reason: null, ...file, updatedAt: sql`now()` })
-    .where(
-      and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
-    );
+  await groupCommitFor(db).run((tx) =>
+    tx
+      .update(recordings)
+      .set({ state: 'downloaded', reason: null, ...file, updatedAt: sql`now()` })
+      .where(
+        and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
+      ),
+  );
 }
 
 export async function recordOutcome(
@@ -121,18 +124,20 @@ export async function recordOutcome(
   state: Extract<RecordingState, 'unavailable' | 'failed' | 'pending' | 'waiting' | 'expanded'>,
   reason: string | null,
 ): Promise<void> {
-  await db
-    .update(recordings)
-    .set({
-      state,
-      reason,
-      batchId: state === 'pending' ? null : undefined,
-      attempts: sql`${recordings.attempts} + 1`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
-    );
+  await groupCommitFor(db).run((tx) =>
+    tx
+      .update(recordings)
+      .set({
+        state,
+        reason,
+        batchId: state === 'pending' ? null : undefined,
+        attempts: sql`${recordings.attempts} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
+      ),
+  );
 }
 
 /** Puts failed (and optionally not-ready) recordings of a date back in line for the next run. */
@@ -180,24 +185,58 @@ export async function recordingsWithConversations(db: Db, processDate: string) {
 }
 
 /**
- * A recording found in the results of a conversation-wide batch item: recorded under that batch, unless
- * it is already known (a re-request after an expired URL), in which case its current state is returned.
+ * The recordings found in the results of a batch's conversation-wide items: recorded under that batch,
+ * unless already known (a re-request after an expired URL, or a resumed batch), in which case they keep
+ * their state. One insert and one select for the whole batch. Returns each key's state.
  */
-export async function upsertExpandedRecording(
+export async function upsertExpandedRecordings(
   db: Db,
-  row: RecordingKey & { processDate: string; batchId: number; contentType: string | null },
-): Promise<RecordingState> {
-  const inserted = await db
+  rows: readonly (RecordingKey & { processDate: string; batchId: number; contentType: string | null })[],
+): Promise<Map<string, RecordingState>> {
+  const states = new Map<string, RecordingState>();
+  if (rows.length === 0) return states;
+  await db
     .insert(recordings)
-    .values({ ...row, media: 'audio', state: 'batched' })
-    .onConflictDoNothing()
-    .returning({ state: recordings.state });
-  if (inserted[0]) return inserted[0].state;
-  const [existing] = await db
-    .select({ state: recordings.state })
+    .values(rows.map((r) => ({ ...r, media: 'audio', state: 'batched' as const })))
+    .onConflictDoNothing();
+  const found = await db
+    .select({
+      conversationId: recordings.conversationId,
+      recordingId: recordings.recordingId,
+      state: recordings.state,
+    })
     .from(recordings)
     .where(
-      and(eq(recordings.conversationId, row.conversationId), eq(recordings.recordingId, row.recordingId)),
+      and(
+        inArray(recordings.conversationId, [...new Set(rows.map((r) => r.conversationId))]),
+        inArray(
+          recordings.recordingId,
+          rows.map((r) => r.recordingId),
+        ),
+      ),
     );
-  return existing!.state;
+  for (const r of found) states.set(recordingKey(r), r.state);
+  return states;
+}
+
+/** `conversationId/recordingId`, the key of a recording in maps. */
+export const recordingKey = (k: RecordingKey): string => `${k.conversationId}/${k.recordingId}`;
+
+/** The same outcome (without a reason) for many recordings at once, e.g. the expanded placeholders of a batch. */
+export async function recordOutcomes(
+  db: Db,
+  keys: readonly RecordingKey[],
+  state: Extract<RecordingState, 'expanded'>,
+): Promise<void> {
+  if (keys.length === 0) return;
+  await db
+    .update(recordings)
+    .set({ state, reason: null, attempts: sql`${recordings.attempts} + 1`, updatedAt: sql`now()` })
+    .where(
+      or(
+        ...keys.map((k) =>
+          and(eq(recordings.conversationId, k.conversationId), eq(recordings.recordingId, k.recordingId)),
+        ),
+      ),
+    );
 }
