@@ -13,7 +13,7 @@ export async function extractDays(
 ): Promise<DayOutcome[]> {
   const engine = await startEngine(store, deps.logger);
   try {
-    await engine.boss.work<ExtractDayJob>(
+    const workerId = await engine.boss.work<ExtractDayJob>(
       QUEUES.extractDay,
       { batchSize: 1, pollingIntervalSeconds: 0.5 },
       async ([job]) => runDay(deps, { processDate: job!.data.processDate, queueIds: job!.data.queueIds }),
@@ -21,6 +21,8 @@ export async function extractDays(
     const outcomes: DayOutcome[] = [];
     for (const day of days) {
       const id = await engine.enqueueDay({ processDate: day.processDate, queueIds: [...day.queueIds] });
+      // Our own worker picks the job up now instead of at its next poll.
+      engine.boss.notifyWorker(workerId);
       const done = await engine.waitFor(id, deps.signal);
       if (done.state === 'interrupted' || deps.signal?.aborted) throw new InterruptedError();
       if (done.state === 'completed') {

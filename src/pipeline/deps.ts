@@ -30,3 +30,38 @@ export interface DayPlan {
   processDate: string;
   queueIds: readonly string[];
 }
+
+/**
+ * The stage feeding a later one while both run (discover → lookup → transfer): whether it has finished,
+ * and a promise that settles when it does (its errors are the feeding stage's to report).
+ */
+export interface Upstream {
+  done(): boolean;
+  /** it ended with an error: the run will fail, so the later stage takes no new work */
+  failed(): boolean;
+  settled: Promise<unknown>;
+}
+
+/** An upstream that has already finished: the later stage runs on what is in the database. */
+export const FINISHED: Upstream = { done: () => true, failed: () => false, settled: Promise.resolve() };
+
+/** Runs `stage` and describes it as the upstream of the next one. */
+export function asUpstream<T>(stage: Promise<T>): { result: Promise<T>; upstream: Upstream } {
+  let finished = false;
+  let failed = false;
+  const result = stage.then(
+    (v) => {
+      finished = true;
+      return v;
+    },
+    (e: unknown) => {
+      finished = true;
+      failed = true;
+      throw e;
+    },
+  );
+  return {
+    result,
+    upstream: { done: () => finished, failed: () => failed, settled: result.catch(() => {}) },
+  };
+}

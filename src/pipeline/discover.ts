@@ -14,7 +14,8 @@ export interface DiscoverResult {
   withoutAgent: number;
 }
 
-const FLUSH_EVERY = 500;
+/** Rows per write: one details page, so lookups can start on each page as it arrives. */
+const FLUSH_EVERY = 100;
 
 export async function discover(deps: PipelineDeps, plan: DayPlan): Promise<DiscoverResult> {
   const { config, db, genesys, logger } = deps;

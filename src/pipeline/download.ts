@@ -3,9 +3,16 @@
 // errorMsg → unavailable with Genesys' reason; an expired URL (403) → re-requested in a new batch (at most twice).
 import type { Logger } from 'pino';
 import type { BatchDownloadJobResult } from '../contracts/genesys.js';
-import { mapPool } from '../lib/pool.js';
+import { createLimit, type Limit, mapPool } from '../lib/pool.js';
 import { audioDir } from '../storage/index.js';
-import { type RecordingKey, recordOutcome, upsertExpandedRecording } from '../store/recordings.js';
+import {
+  type RecordingKey,
+  recordingKey,
+  recordOutcome,
+  recordOutcomes,
+  upsertExpandedRecordings,
+} from '../store/recordings.js';
+import type { RecordingState } from '../store/schema.js';
 import { ALL_RECORDINGS } from '../store/schema.js';
 import type { PipelineDeps } from './deps.js';
 import { fetchToStore } from './fetch-file.js';
@@ -37,6 +44,8 @@ export async function downloadBatchResults(
     results: readonly BatchDownloadJobResult[];
     stalled: boolean;
     log: Logger;
+    /** the download slots shared by every batch in flight (CONCURRENCY downloads at once in all) */
+    slots?: Limit;
   },
 ): Promise<DownloadResult> {
   const { db } = deps;
@@ -59,17 +68,27 @@ export async function downloadBatchResults(
   };
   const dir = audioDir(deps.config.DATA_DIR, input.processDate);
   let done = 0;
-  await mapPool(input.items, deps.config.CONCURRENCY, async (item) => {
+  const expansion = await prepareExpansion(deps, input);
+  /** conversation-wide items whose recordings were all dealt with: marked `expanded` together at the end */
+  const expanded: Item[] = [];
+  const slots = input.slots ?? createLimit(deps.config.CONCURRENCY);
+  await mapPool(input.items, deps.config.CONCURRENCY, (item) => slots(() => handle(item)));
+  await recordOutcomes(db, expanded, 'expanded');
+  input.log.info({ jobId: input.jobId, ...out }, 'batch downloaded');
+  return out;
+
+  async function handle(item: Item): Promise<void> {
     if (deps.signal?.aborted) return;
     const r = byKey.get(`${item.conversationId}/${item.recordingId}`);
     if (item.recordingId === ALL_RECORDINGS) {
-      const results = input.results.filter((x) => x.conversationId === item.conversationId);
-      const c = await expandConversation(deps, { ...input, dir, item, results });
+      const results = expansion.byConversation.get(item.conversationId) ?? [];
+      const c = await expandConversation(deps, { ...input, dir, item, results, states: expansion.states });
       out.downloaded += c.downloaded;
       out.unavailable += c.unavailable;
       out.failed += c.failed;
       if (c.retry) await requeueOrFail(item, c.retry);
-      else await recordOutcome(db, item, c.reason ? 'unavailable' : 'expanded', c.reason);
+      else if (c.reason) await recordOutcome(db, item, 'unavailable', c.reason);
+      else expanded.push(item);
     } else if (!r) {
       await requeueOrFail(
         item,
@@ -97,9 +116,53 @@ export async function downloadBatchResults(
       done: ++done,
       total: input.items.length,
     });
-  });
-  input.log.info({ jobId: input.jobId, ...out }, 'batch downloaded');
-  return out;
+  }
+}
+
+const isAudioResult = (r: BatchDownloadJobResult) => !r.contentType || r.contentType.startsWith('audio/');
+
+/**
+ * For the batch's conversation-wide items (RECORDING_LOOKUP=conversation): their results by
+ * conversation, and a row for every audio recording among them, written for the whole batch at once
+ * (the state map says which are already known). A recording that is itself an item of this batch (a
+ * resumed batch whose placeholder was expanded before the interruption) is left to that item, so no
+ * file is downloaded twice at the same time.
+ */
+async function prepareExpansion(
+  deps: PipelineDeps,
+  input: {
+    processDate: string;
+    batchId: number;
+    items: readonly Item[];
+    results: readonly BatchDownloadJobResult[];
+  },
+): Promise<{ byConversation: Map<string, BatchDownloadJobResult[]>; states: Map<string, RecordingState> }> {
+  const wide = new Set(
+    input.items.filter((i) => i.recordingId === ALL_RECORDINGS).map((i) => i.conversationId),
+  );
+  const byConversation = new Map<string, BatchDownloadJobResult[]>();
+  if (wide.size === 0) return { byConversation, states: new Map() };
+  const ownItems = new Set(input.items.map(recordingKey));
+  const rows: Parameters<typeof upsertExpandedRecordings>[1][number][] = [];
+  for (const r of input.results) {
+    const conversationId = r.conversationId;
+    if (!conversationId || !wide.has(conversationId)) continue;
+    const recordingId = r.recordingId;
+    if (recordingId && ownItems.has(recordingKey({ conversationId, recordingId }))) continue;
+    const list = byConversation.get(conversationId) ?? [];
+    list.push(r);
+    byConversation.set(conversationId, list);
+    if (recordingId && isAudioResult(r)) {
+      rows.push({
+        conversationId,
+        recordingId,
+        processDate: input.processDate,
+        batchId: input.batchId,
+        contentType: r.contentType ?? null,
+      });
+    }
+  }
+  return { byConversation, states: await upsertExpandedRecordings(deps.db, rows) };
 }
 
 /**
@@ -118,6 +181,8 @@ async function expandConversation(
     item: Item;
     results: readonly BatchDownloadJobResult[];
     stalled: boolean;
+    /** state of each audio recording among the results, after prepareExpansion wrote them */
+    states: ReadonlyMap<string, RecordingState>;
   },
 ): Promise<{
   downloaded: number;
@@ -142,19 +207,20 @@ async function expandConversation(
   }
   const whole = input.results.find((r) => !r.recordingId && r.errorMsg);
   if (whole) return { ...out, reason: `Genesys: ${whole.errorMsg}` };
-  let audio = 0;
+  // A recording can come back more than once (spec §7.2): one pass per recording, the result with a URL.
+  const byRecording = new Map<string, BatchDownloadJobResult>();
   for (const r of input.results) {
     if (!r.recordingId) continue;
-    const isAudio = !r.contentType || r.contentType.startsWith('audio/');
-    if (!isAudio) continue;
+    const prev = byRecording.get(r.recordingId);
+    if (!prev || (!prev.resultUrl && r.resultUrl)) byRecording.set(r.recordingId, r);
+  }
+  let audio = 0;
+  for (const r of byRecording.values()) {
+    if (!r.recordingId) continue;
+    if (!isAudioResult(r)) continue;
     audio++;
     const key = { conversationId, recordingId: r.recordingId };
-    const state = await upsertExpandedRecording(deps.db, {
-      ...key,
-      processDate: input.processDate,
-      batchId: input.batchId,
-      contentType: r.contentType ?? null,
-    });
+    const state = input.states.get(recordingKey(key));
     if (state === 'downloaded' || state === 'unavailable') continue;
     if (r.errorMsg || !r.resultUrl) {
       await recordOutcome(

@@ -4,9 +4,16 @@ import { recordingVerdict } from '../genesys/conversation-facts.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
-import { conversationsToLookUp, type FoundRecording, recordLookup } from '../store/conversations.js';
-import { ALL_RECORDINGS } from '../store/schema.js';
-import type { PipelineDeps } from './deps.js';
+import {
+  conversationsToLookUp,
+  type FoundRecording,
+  recordConversationWide,
+  recordLookup,
+} from '../store/conversations.js';
+import { FINISHED, type PipelineDeps, type Upstream } from './deps.js';
+
+/** Conversation-wide placeholders written per transaction in RECORDING_LOOKUP=conversation. */
+const PLACEHOLDER_CHUNK = 200;
 
 export interface LookupResult {
   conversations: number;
@@ -17,41 +24,95 @@ export interface LookupResult {
   failed: number;
 }
 
-export async function lookUpRecordings(deps: PipelineDeps, processDate: string): Promise<LookupResult> {
-  const { db, genesys, logger, config } = deps;
-  // One list of ids for the whole pass, so a recording that is still UPLOADING is asked about once per
-  // run, not in a loop.
-  const todo = await conversationsToLookUp(db, [processDate], 1_000_000);
+/** How often lookups look for newly discovered conversations while discovery is still paging. */
+const DISCOVERY_WAKE_MS = 250;
+
+/**
+ * Looks up the recordings of every conversation that needs it. While `upstream` (discovery) is still
+ * running it takes conversations as they are written, in rounds, so lookups (and, behind them, batches)
+ * start with the first page of the details query; the last round runs once discovery has finished.
+ */
+export async function lookUpRecordings(
+  deps: PipelineDeps,
+  processDate: string,
+  upstream: Upstream = FINISHED,
+): Promise<LookupResult> {
+  const { db, logger, config } = deps;
   const result: LookupResult = {
-    conversations: todo.length,
+    conversations: 0,
     audio: 0,
     skipped: 0,
     waiting: 0,
     unavailable: 0,
     failed: 0,
   };
-  let done = 0;
-  if (config.RECORDING_LOOKUP === 'conversation') {
-    // No metadata call at all: the batch item names only the conversation and Genesys returns every
-    // recording of it. Costs: no fileState before the download, and screen recordings use batch slots.
-    for (const c of todo) {
-      if (deps.signal?.aborted) break;
-      const all = {
-        recordingId: ALL_RECORDINGS,
-        media: null,
-        fileState: null,
-        state: 'pending' as const,
-        reason: null,
-      };
-      await recordLookup(db, c.conversationId, c.processDate, [all]);
-      deps.onProgress?.({ processDate, stage: 'lookup', done: ++done, total: todo.length });
+  // Each conversation is taken once per run, so a recording that is still UPLOADING is asked about once
+  // per run, not in a loop.
+  const taken = new Set<string>();
+  // `total` grows while discovery finds more conversations.
+  const progress = { done: 0, total: 0 };
+  for (;;) {
+    if (deps.signal?.aborted || upstream.failed()) break;
+    const last = upstream.done();
+    const todo = (await conversationsToLookUp(db, [processDate], 1_000_000)).filter(
+      (c) => !taken.has(c.conversationId),
+    );
+    for (const c of todo) taken.add(c.conversationId);
+    result.conversations += todo.length;
+    progress.total = result.conversations;
+    if (config.RECORDING_LOOKUP === 'conversation')
+      await writePlaceholders(deps, processDate, todo, progress);
+    else await lookUpMetadata(deps, processDate, todo, result, progress);
+    if (last) break;
+    if (todo.length === 0) {
+      await Promise.race([
+        upstream.settled,
+        deps.clock.sleep(DISCOVERY_WAKE_MS, deps.signal).catch(() => {}),
+      ]);
     }
+  }
+  if (config.RECORDING_LOOKUP === 'conversation') {
     logger.info(
-      { stage: 'lookup', processDate, conversations: todo.length, mode: 'conversation' },
+      { stage: 'lookup', processDate, conversations: result.conversations, mode: 'conversation' },
       'lookup skipped',
     );
-    return result;
+  } else {
+    logger.info({ stage: 'lookup', processDate, ...result }, 'recording lookup done');
   }
+  return result;
+}
+
+type Todo = Awaited<ReturnType<typeof conversationsToLookUp>>;
+
+/**
+ * RECORDING_LOOKUP=conversation: no metadata call at all. The batch item names only the conversation
+ * and Genesys returns every recording of it. Costs: no fileState before the download, and screen
+ * recordings use batch slots. Written in chunks, one transaction each, so the first batches can go out
+ * while the rest are written.
+ */
+async function writePlaceholders(
+  deps: PipelineDeps,
+  processDate: string,
+  todo: Todo,
+  progress: { done: number; total: number },
+): Promise<void> {
+  for (let i = 0; i < todo.length; i += PLACEHOLDER_CHUNK) {
+    if (deps.signal?.aborted) return;
+    const chunk = todo.slice(i, i + PLACEHOLDER_CHUNK);
+    await recordConversationWide(deps.db, chunk);
+    progress.done += chunk.length;
+    deps.onProgress?.({ processDate, stage: 'lookup', done: progress.done, total: progress.total });
+  }
+}
+
+async function lookUpMetadata(
+  deps: PipelineDeps,
+  processDate: string,
+  todo: Todo,
+  result: LookupResult,
+  progress: { done: number; total: number },
+): Promise<void> {
+  const { db, genesys, logger, config } = deps;
   await mapPool(todo, config.CONCURRENCY, async (c) => {
     if (deps.signal?.aborted) return;
     let metadata: Awaited<ReturnType<typeof genesys.recordingMetadata>>;
@@ -85,8 +146,6 @@ export async function lookUpRecordings(deps: PipelineDeps, processDate: string):
       });
     }
     await recordLookup(db, c.conversationId, c.processDate, found);
-    deps.onProgress?.({ processDate, stage: 'lookup', done: ++done, total: todo.length });
+    deps.onProgress?.({ processDate, stage: 'lookup', done: ++progress.done, total: progress.total });
   });
-  logger.info({ stage: 'lookup', processDate, ...result }, 'recording lookup done');
-  return result;
 }

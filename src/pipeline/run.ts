@@ -9,7 +9,7 @@ import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
 import { requeueFailed } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
-import type { DayPlan, PipelineDeps } from './deps.js';
+import { asUpstream, type DayPlan, type PipelineDeps } from './deps.js';
 import { type DiscoverResult, discover } from './discover.js';
 import { type LookupResult, lookUpRecordings } from './lookup.js';
 import { notify } from './notify.js';
@@ -54,23 +54,26 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     // Recordings that failed in an earlier run get one more chance in this one.
     const retried = await requeueFailed(db, plan.processDate);
     if (retried > 0) log.info({ recordings: retried }, 'retrying recordings that failed in an earlier run');
-    outcome.discovered = await discover(deps, plan);
-    checkAbort();
     if (config.AUDIO_FORMAT === 'original') {
-      // Lookups and batches overlap: a batch goes out as soon as BATCH_SIZE recordings are resolved,
-      // and each one is downloaded as soon as Genesys completes it.
-      let lookupDone = false;
-      const [lookup, transfer] = await Promise.allSettled([
-        lookUpRecordings(deps, plan.processDate).finally(() => {
-          lookupDone = true;
-        }),
-        transferRecordings(deps, plan.processDate, () => lookupDone),
+      // The stages overlap: lookups start with the first page of conversations, a batch goes out as soon
+      // as BATCH_SIZE recordings are resolved, and each one is downloaded as soon as Genesys completes it.
+      const discovering = asUpstream(discover(deps, plan));
+      const lookingUp = asUpstream(lookUpRecordings(deps, plan.processDate, discovering.upstream));
+      const transferring = transferRecordings(deps, plan.processDate, lookingUp.upstream);
+      const [discovered, lookup, transfer] = await Promise.allSettled([
+        discovering.result,
+        lookingUp.result,
+        transferring,
       ]);
+      if (discovered.status === 'rejected') throw discovered.reason;
       if (lookup.status === 'rejected') throw lookup.reason;
       if (transfer.status === 'rejected') throw transfer.reason;
+      outcome.discovered = discovered.value;
       outcome.lookup = lookup.value;
       outcome.transfer = transfer.value;
     } else {
+      outcome.discovered = await discover(deps, plan);
+      checkAbort();
       outcome.converted = await fetchConvertedRecordings(deps, plan.processDate);
     }
     checkAbort();

@@ -1,10 +1,11 @@
 // Stages 3-5: group pending recordings into batch requests, submit them, wait for each job, and download
 // each batch as soon as it completes (pre-signed URLs expire after at most 60 minutes, so batches are
-// never downloaded "at the end"). A few batches are in flight at once so Genesys processing, polling
-// and downloads overlap.
+// never downloaded "at the end"). Several batches are in flight at once so Genesys processing, polling
+// and downloads overlap; their downloads share CONCURRENCY slots.
 import { GENESYS_LIMITS } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
+import { createLimit, type Limit } from '../lib/pool.js';
 import {
   type BatchRow,
   batchItems,
@@ -16,11 +17,21 @@ import {
   recordOutcome,
 } from '../store/recordings.js';
 import { awaitBatch } from './await-batch.js';
-import type { PipelineDeps } from './deps.js';
+import { FINISHED, type PipelineDeps, type Upstream } from './deps.js';
 import { downloadBatchResults } from './download.js';
 
-/** Batches processed at once. More would only queue behind the shared rate limit and download pool. */
-const BATCHES_IN_FLIGHT = 4;
+/**
+ * Batches waiting on Genesys at once (submitted, not yet complete). Enough that while Genesys prepares
+ * them (1-5 s and more) others are ready to download and the shared download slots (CONCURRENCY in
+ * all) never run dry.
+ */
+const BATCHES_AWAITING = 8;
+/**
+ * Batches in flight at once, waiting on Genesys or downloading: few enough that a batch's URLs are
+ * used well within their lifetime (60 min by default), with at most 16 × BATCH_SIZE recordings between
+ * submission and download.
+ */
+const BATCHES_IN_FLIGHT = 16;
 export interface TransferResult {
   batches: number;
   submitted: number;
@@ -34,7 +45,7 @@ export interface TransferResult {
 const IDLE_WAKE_MS = 1_000;
 
 /**
- * Runs until nothing is left to do. While `upstreamDone()` is false (lookups still resolving
+ * Runs until nothing is left to do. While `upstream.done()` is false (lookups still resolving
  * recordings) only full batches are created, so batches start as soon as BATCH_SIZE recordings are
  * known; afterwards the remainder goes out too. Recordings put back to pending (expired URL, stalled
  * job) are batched again; their attempt counter bounds that.
@@ -42,7 +53,8 @@ const IDLE_WAKE_MS = 1_000;
 export async function transferRecordings(
   deps: PipelineDeps,
   processDate: string,
-  upstreamDone: () => boolean = () => true,
+  /** the lookups: until they end only full batches go out; when they do, the rest goes at once */
+  upstream: Upstream = FINISHED,
 ): Promise<TransferResult> {
   const total: TransferResult = {
     batches: 0,
@@ -53,6 +65,12 @@ export async function transferRecordings(
     requeued: 0,
   };
   const active = new Map<number, Promise<void>>();
+  /** active batches not yet complete at Genesys */
+  const awaiting = new Set<number>();
+  // Resolves the loop's current wait early (a batch became ready to download: room for another).
+  let wakeUp = () => {};
+  // One pool of download slots for all batches: the first batch to complete is downloaded first.
+  const slots = createLimit(deps.config.CONCURRENCY);
   // A batch whose submission failed is set aside, not retried in a loop; it gets one more submission
   // once nothing else is left (a reset or timeout after sending may orphan one Genesys job, which is
   // harmless; leaving it to the next run ended a run with recordings not downloaded: test/chaos). A
@@ -62,15 +80,20 @@ export async function transferRecordings(
   let firstError: unknown;
   for (;;) {
     if (deps.signal?.aborted || firstError) break;
-    const lastPass = upstreamDone();
+    const lastPass = upstream.done();
     await createBatches(deps, processDate, !lastPass);
     // Batches left open by an earlier, interrupted run come first: their job ids are recorded.
     const open = (await openBatches(deps.db, [processDate])).filter(
       (b) => !active.has(b.id) && !parked.has(b.id),
     );
     for (const batch of open) {
-      if (active.size >= BATCHES_IN_FLIGHT) break;
-      const p = processBatch(deps, batch)
+      if (active.size >= BATCHES_IN_FLIGHT || awaiting.size >= BATCHES_AWAITING) break;
+      awaiting.add(batch.id);
+      const ready = () => {
+        awaiting.delete(batch.id);
+        wakeUp();
+      };
+      const p = processBatch(deps, batch, slots, ready)
         .then((r) => {
           total.batches++;
           total.submitted += r.submitted;
@@ -83,7 +106,10 @@ export async function transferRecordings(
         .catch((e) => {
           firstError ??= e;
         })
-        .finally(() => active.delete(batch.id));
+        .finally(() => {
+          active.delete(batch.id);
+          awaiting.delete(batch.id);
+        });
       active.set(batch.id, p);
     }
     if (active.size === 0 && open.length === 0 && lastPass) {
@@ -97,7 +123,15 @@ export async function transferRecordings(
       if ((await pendingRecordings(deps.db, [processDate], 1)).length === 0) break;
       continue;
     }
-    await Promise.race([...active.values(), deps.clock.sleep(IDLE_WAKE_MS, deps.signal).catch(() => {})]);
+    const wake: Promise<unknown>[] = [
+      ...active.values(),
+      deps.clock.sleep(IDLE_WAKE_MS, deps.signal).catch(() => {}),
+      new Promise<void>((resolve) => {
+        wakeUp = resolve;
+      }),
+    ];
+    if (!lastPass) wake.push(upstream.settled);
+    await Promise.race(wake);
   }
   await Promise.allSettled(active.values());
   if (firstError) throw firstError;
@@ -125,7 +159,13 @@ interface BatchOutcome {
   requeued: number;
 }
 
-async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchOutcome> {
+async function processBatch(
+  deps: PipelineDeps,
+  batch: BatchRow,
+  slots: Limit,
+  /** called once Genesys is done with the batch (complete, stalled or gone), before its downloads */
+  ready: () => void,
+): Promise<BatchOutcome> {
   const { db, genesys, logger } = deps;
   const log = logger.child({ processDate: batch.processDate, batchId: batch.id });
   const outcome: BatchOutcome = { submitted: 0, downloaded: 0, unavailable: 0, failed: 0, requeued: 0 };
@@ -157,6 +197,7 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
     log.info({ jobId, items: items.length }, 'batch submitted');
   }
   const status = await awaitBatch(deps, { batchId: batch.id, jobId, items: items.length, log });
+  ready();
   if (status.kind === 'gone') {
     // The job is unknown to Genesys (expired or never stored): request these recordings again.
     for (const i of items) {
@@ -180,6 +221,7 @@ async function processBatch(deps: PipelineDeps, batch: BatchRow): Promise<BatchO
     results: status.result.results ?? [],
     stalled: status.kind === 'stalled',
     log,
+    slots,
   });
   Object.assign(outcome, {
     downloaded: d.downloaded,
