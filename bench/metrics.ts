@@ -25,19 +25,27 @@ export interface JournalFigures {
   downloads: number;
   /** first download start → last download end (ms) */
   downloadSpanMs: number;
-  /** time with at least one download in flight (union of intervals, ms) */
+  /** time with at least one download in flight (union of intervals, gaps < DOWNLOAD_GAP_MS included, ms) */
   downloadBusyMs: number;
   /** epoch ms of the first request of any kind, and of the end of the last one */
   firstRequestAt: number;
   lastResponseAt: number;
 }
 
-function unionMs(intervals: [number, number][]): number {
+/**
+ * Downloads closer together than this count as one stretch of downloading. The journal sees a download
+ * from its request until the emulator has handed the body to the socket, which on loopback is long before
+ * the client has read and stored it; with back-to-back downloads the time in between is still download
+ * time, while the gaps this leaves out are the waits for Genesys to complete the next batch.
+ */
+export const DOWNLOAD_GAP_MS = 250;
+
+function unionMs(intervals: [number, number][], gapMs = 0): number {
   const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
   let total = 0;
   let cur: [number, number] | undefined;
   for (const [s, e] of sorted) {
-    if (!cur || s > cur[1]) {
+    if (!cur || s > cur[1] + gapMs) {
       if (cur) total += cur[1] - cur[0];
       cur = [s, e];
     } else cur[1] = Math.max(cur[1], e);
@@ -70,7 +78,7 @@ export function journalFigures(entries: CompactEntry[], ratePerMinute: number): 
     downloadSpanMs: spans.length
       ? spans.reduce((m, s) => Math.max(m, s[1]), 0) - spans.reduce((m, s) => Math.min(m, s[0]), Infinity)
       : 0,
-    downloadBusyMs: unionMs(spans),
+    downloadBusyMs: unionMs(spans, DOWNLOAD_GAP_MS),
     firstRequestAt: entries.reduce((m, e) => Math.min(m, e.t), Infinity),
     lastResponseAt: entries.reduce((m, e) => Math.max(m, e.t + e.d), 0),
   };

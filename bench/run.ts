@@ -120,6 +120,7 @@ async function oursScenario(
       bytes: r.bytes,
       journal,
       peakRssMb: r.peakRssMb,
+      dbCreateMs: r.dbCreateMs,
       phasesMs: {
         startup: journal.firstRequestAt - r.spawnedAt,
         work: journal.lastResponseAt - journal.firstRequestAt,
@@ -330,6 +331,7 @@ async function main(): Promise<void> {
         wallMs: s.wallMs ?? 0,
         lowerBoundApiMs: ((s.journal?.apiCalls ?? 0) / rate) * 60_000,
         startupMs: s.phasesMs?.startup,
+        dbCreateMs: s.dbCreateMs,
         peakRssMb: s.peakRssMb ?? null,
       });
     }
