@@ -279,14 +279,21 @@ function targets(
     (v) => v >= 15,
     `${fmt.f(cd.speedupVsSeed, 1)}×`,
   );
-  const ratio =
-    dd.downloadMBpsBusy && plain?.plainMbPerSecond ? dd.downloadMBpsBusy / plain.plainMbPerSecond : undefined;
-  add(
-    'downloads ≥ 80% of the plain parallel download MB/s',
-    ratio,
-    (v) => v >= 0.8,
-    `${fmt.pct(ratio)} (${fmt.f(dd.downloadMBpsBusy)} vs ${fmt.f(plain?.plainMbPerSecond)} MB/s)`,
-  );
+  // Judged for both modes: in metadata mode downloads come in bursts of one batch while lookups use the
+  // same two cores; in conversation mode the download is what the run waits on.
+  for (const [mode, d] of [
+    ['default mode', dd],
+    ['conversation mode', cd],
+  ] as const) {
+    const ratio =
+      d.downloadMBpsBusy && plain?.plainMbPerSecond ? d.downloadMBpsBusy / plain.plainMbPerSecond : undefined;
+    add(
+      `${mode}: downloads ≥ 80% of the plain parallel download MB/s`,
+      ratio,
+      (v) => v >= 0.8,
+      `${fmt.pct(ratio)} (${fmt.f(d.downloadMBpsBusy)} vs ${fmt.f(plain?.plainMbPerSecond)} MB/s)`,
+    );
+  }
   const ok = scaling.filter((r) => r.status === 'ok' && r.peakRssMb);
   const growth = ok.length >= 2 ? ok[ok.length - 1]!.peakRssMb! / ok[0]!.peakRssMb! - 1 : undefined;
   add(
