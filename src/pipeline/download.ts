@@ -79,7 +79,7 @@ export async function downloadBatchResults(
 
   async function handle(item: Item): Promise<void> {
     if (deps.signal?.aborted) return;
-    const r = byKey.get(`${item.conversationId}/${item.recordingId}`);
+    const r = byKey.get(recordingKey(item));
     if (item.recordingId === ALL_RECORDINGS) {
       const results = expansion.byConversation.get(item.conversationId) ?? [];
       const c = await expandConversation(deps, { ...input, dir, item, results, states: expansion.states });

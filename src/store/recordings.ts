@@ -3,7 +3,6 @@
 // recordings are in flight nor a job id that was recorded (STYLE §6).
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { groupCommitFor } from './group-commit.js';
 import { type BatchState, batches, conversations, type RecordingState, recordings } from './schema.js';
 
 export type BatchRow = typeof batches.$inferSelect;
@@ -108,14 +107,12 @@ export async function recordDownloaded(
   key: RecordingKey,
   file: { file: string; bytes: number; sha256: string; contentType: string | null },
 ): Promise<void> {
-  await groupCommitFor(db).run((tx) =>
-    tx
-      .update(recordings)
-      .set({ state: 'downloaded', reason: null, ...file, updatedAt: sql`now()` })
-      .where(
-        and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
-      ),
-  );
+  await db
+    .update(recordings)
+    .set({ state: 'downloaded', reason: null, ...file, updatedAt: sql`now()` })
+    .where(
+      and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
+    );
 }
 
 export async function recordOutcome(
@@ -124,20 +121,18 @@ export async function recordOutcome(
   state: Extract<RecordingState, 'unavailable' | 'failed' | 'pending' | 'waiting' | 'expanded'>,
   reason: string | null,
 ): Promise<void> {
-  await groupCommitFor(db).run((tx) =>
-    tx
-      .update(recordings)
-      .set({
-        state,
-        reason,
-        batchId: state === 'pending' ? null : undefined,
-        attempts: sql`${recordings.attempts} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(
-        and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
-      ),
-  );
+  await db
+    .update(recordings)
+    .set({
+      state,
+      reason,
+      batchId: state === 'pending' ? null : undefined,
+      attempts: sql`${recordings.attempts} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(eq(recordings.conversationId, key.conversationId), eq(recordings.recordingId, key.recordingId)),
+    );
 }
 
 /** Puts failed (and optionally not-ready) recordings of a date back in line for the next run. */
