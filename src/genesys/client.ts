@@ -233,6 +233,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     },
 
     stats: () => executor.stats(),
+    budgetIdle: () => limiter.idle(),
 
     async close() {
       transport.close();

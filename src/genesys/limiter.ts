@@ -30,6 +30,8 @@ export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter 
   let tightUntil = 0;
   let lastGrantAt = -Infinity;
   let waited = 0;
+  /** callers inside acquire() right now */
+  let waiting = 0;
 
   function refill(now: number): void {
     if (now > refilledAt) {
@@ -53,13 +55,24 @@ export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter 
 
   return {
     async acquire(signal?: AbortSignal): Promise<void> {
-      for (;;) {
-        signal?.throwIfAborted();
-        const wait = tryTake(clock.now());
-        if (wait <= 0) return;
-        waited += wait;
-        await clock.sleep(wait, signal);
+      waiting++;
+      try {
+        for (;;) {
+          signal?.throwIfAborted();
+          const wait = tryTake(clock.now());
+          if (wait <= 0) return;
+          waited += wait;
+          await clock.sleep(wait, signal);
+        }
+      } finally {
+        waiting--;
       }
+    },
+
+    idle(): boolean {
+      const now = clock.now();
+      refill(now);
+      return waiting === 0 && tokens >= 1 && now >= pausedUntil && now >= tightUntil;
     },
 
     observe({ allowed, count, resetSeconds }): void {

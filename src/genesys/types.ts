@@ -56,6 +56,11 @@ export interface GenesysClient {
   /** One token request; throws GenesysAuthError with a clear cause on bad credentials/region. */
   checkCredentials(signal?: AbortSignal): Promise<void>;
   stats(): ApiCallStats;
+  /**
+   * Whether the rate budget has room right now (no caller waiting on the limiter, a token free): an
+   * optional call, such as an early batch poll, would then delay nothing else.
+   */
+  budgetIdle(): boolean;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,8 @@ export interface RateLimiter {
   /** A 429 with Retry-After: pause every caller for ms. */
   pause(ms: number): void;
   waitedMs(): number;
+  /** Nobody is waiting and a request now would go at once: a call now takes budget from no one. */
+  idle(): boolean;
 }
 
 export interface GenesysClientOptions {

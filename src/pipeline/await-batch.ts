@@ -5,8 +5,13 @@
 // seen complete soon after it completes without polling it every second. A job that makes no progress
 // for BATCH_STALL_TIMEOUT_SECONDS is given up on (its unfinished items are re-requested up to twice,
 // then failed).
+//
+// Results grow while a job is InProgress, and each one already carries its URL (spec §7), so every poll
+// hands the results so far to `onResults` and the caller downloads them while Genesys prepares the rest.
+// When the rate budget has room (nobody waiting on the limiter: RECORDING_LOOKUP=conversation, or after
+// the lookups), polls come sooner, at most EAGER_POLL_MS apart: they then delay no other call.
 import type { Logger } from 'pino';
-import type { BatchDownloadJobStatusResult } from '../contracts/genesys.js';
+import type { BatchDownloadJobResult, BatchDownloadJobStatusResult } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -20,6 +25,8 @@ const MAX_POLL_MS = 15_000;
 const BACKOFF = 1.5;
 /** Never poll sooner than this after the previous poll, whatever the progress estimate says. */
 const MIN_POLL_MS = 500;
+/** The longest gap between polls while the rate budget is idle. */
+const EAGER_POLL_MS = 1_000;
 
 /**
  * When to poll next: the back-off interval, or sooner if the results so far say the job will be done
@@ -34,7 +41,14 @@ export function nextPollDelay(interval: number, elapsedMs: number, count: number
 
 export async function awaitBatch(
   deps: PipelineDeps,
-  input: { batchId: number; jobId: string; items: number; log: Logger },
+  input: {
+    batchId: number;
+    jobId: string;
+    items: number;
+    log: Logger;
+    /** the job's results so far, after every poll that did not find it complete (repeats included) */
+    onResults?: (results: readonly BatchDownloadJobResult[]) => void;
+  },
 ): Promise<AwaitOutcome> {
   const { genesys, clock, config } = deps;
   const stallMs = config.BATCH_STALL_TIMEOUT_SECONDS * 1000;
@@ -43,7 +57,8 @@ export async function awaitBatch(
   let lastProgressAt = clock.now();
   let polls = 0;
   const startedAt = clock.now();
-  await clock.sleep(Math.min(FIRST_POLL_MS, 500 + 15 * input.items), deps.signal);
+  const eager = () => genesys.budgetIdle();
+  await clock.sleep(eager() ? MIN_POLL_MS : Math.min(FIRST_POLL_MS, 500 + 15 * input.items), deps.signal);
   for (;;) {
     let status: BatchDownloadJobStatusResult;
     try {
@@ -65,6 +80,7 @@ export async function awaitBatch(
       );
       return { kind: 'completed', result: status };
     }
+    if (status.results?.length) input.onResults?.(status.results);
     if (count > lastCount) {
       lastCount = count;
       lastProgressAt = clock.now();
@@ -72,7 +88,8 @@ export async function awaitBatch(
       input.log.warn({ jobId: input.jobId, polls, results: count, expected }, 'batch job stalled');
       return { kind: 'stalled', result: status };
     }
-    await clock.sleep(nextPollDelay(interval, clock.now() - startedAt, count, expected), deps.signal);
+    const delay = nextPollDelay(interval, clock.now() - startedAt, count, expected);
+    await clock.sleep(eager() ? Math.min(delay, EAGER_POLL_MS) : delay, deps.signal);
     interval = Math.min(MAX_POLL_MS, Math.round(interval * BACKOFF));
   }
 }

@@ -17,7 +17,12 @@ export interface DiscoverResult {
 /** Rows per write: one details page, so lookups can start on each page as it arrives. */
 const FLUSH_EVERY = 100;
 
-export async function discover(deps: PipelineDeps, plan: DayPlan): Promise<DiscoverResult> {
+export async function discover(
+  deps: PipelineDeps,
+  plan: DayPlan,
+  /** called after each write of conversations (lookups take them at once) */
+  wrote: () => void = () => {},
+): Promise<DiscoverResult> {
   const { config, db, genesys, logger } = deps;
   const zone = config.TIMEZONE;
   // The local day as a UTC interval. Genesys matches by the UTC day of conversationStart, so it may also
@@ -28,6 +33,7 @@ export async function discover(deps: PipelineDeps, plan: DayPlan): Promise<Disco
   const flush = async () => {
     await upsertConversations(db, buffer);
     buffer = [];
+    wrote();
   };
   logger.info(
     {

@@ -1,6 +1,9 @@
-// Downloads the results of one completed (or stalled) batch job into DATA_DIR/audio/<date>/ and records
-// each recording's outcome. Per item: a resultUrl → stream to *.part, verify size, sha256, rename; an
-// errorMsg → unavailable with Genesys' reason; an expired URL (403) → re-requested in a new batch (at most twice).
+// Downloads the results of one batch job into DATA_DIR/audio/<date>/ and records each recording's
+// outcome. Per item: a resultUrl → stream to *.part, verify size, sha256, rename; an errorMsg →
+// unavailable with Genesys' reason; an expired URL (403) → re-requested in a new batch (at most twice).
+//
+// Results with a URL are downloaded as the polls bring them in (`take`), while Genesys still prepares
+// the rest; once the job is complete (or stalled) `finish` settles every item, reusing those downloads.
 import type { Logger } from 'pino';
 import type { BatchDownloadJobResult } from '../contracts/genesys.js';
 import { createLimit, type Limit, mapPool } from '../lib/pool.js';
@@ -15,7 +18,7 @@ import {
 import type { RecordingState } from '../store/schema.js';
 import { ALL_RECORDINGS } from '../store/schema.js';
 import type { PipelineDeps } from './deps.js';
-import { fetchToStore } from './fetch-file.js';
+import { type FetchResult, fetchToStore } from './fetch-file.js';
 
 /**
  * A recording is requested at most this many times in all (first request + re-requests after an expired
@@ -34,7 +37,130 @@ export interface DownloadResult {
 
 type Item = RecordingKey & { attempts: number };
 
+export interface BatchDownloadInput {
+  processDate: string;
+  batchId: number;
+  jobId: string;
+  items: readonly Item[];
+  log: Logger;
+  /** the download slots shared by every batch in flight (CONCURRENCY downloads at once in all) */
+  slots?: Limit;
+}
+
+export interface BatchDownloader {
+  /**
+   * The job's results so far (while it is InProgress): downloads every audio result with a URL not
+   * taken before, through the shared slots. Never throws; a failure surfaces from `finish`/`settled`.
+   */
+  take(results: readonly BatchDownloadJobResult[]): void;
+  /** Resolves when every download started by `take` has ended (call it before abandoning the batch). */
+  settled(): Promise<void>;
+  /** The results last given to `take` (empty before the first). */
+  taken(): readonly BatchDownloadJobResult[];
+  /**
+   * The job's final results: settles every item of the batch and records the outcomes. `stalled`: the
+   * job stopped short; `missing` then says why an item without a result is requested again.
+   */
+  finish(
+    results: readonly BatchDownloadJobResult[],
+    end: { stalled: boolean; missing?: string },
+  ): Promise<DownloadResult>;
+}
+
+export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadInput): BatchDownloader {
+  const { db } = deps;
+  const dir = audioDir(deps.config.DATA_DIR, input.processDate);
+  const slots = input.slots ?? createLimit(deps.config.CONCURRENCY);
+  const items = new Map(input.items.map((i) => [recordingKey(i), i]));
+  const wide = new Set(
+    input.items.filter((i) => i.recordingId === ALL_RECORDINGS).map((i) => i.conversationId),
+  );
+  /** downloads started early, by recording key; each started once */
+  const early = new Map<string, Promise<FetchResult>>();
+  /** early takes run one after another (a conversation-wide result needs its row written first) */
+  let taking: Promise<void> = Promise.resolve();
+  let takeError: unknown;
+  let lastTaken: readonly BatchDownloadJobResult[] = [];
+
+  const start = (key: RecordingKey, r: BatchDownloadJobResult): void => {
+    const p = slots(() => fetchToStore(deps, dir, key, r.resultUrl as string, r.contentType ?? null));
+    p.catch(() => {}); // awaited (and its error thrown) by finish()
+    early.set(recordingKey(key), p);
+  };
+
+  const takeNow = async (results: readonly BatchDownloadJobResult[]): Promise<void> => {
+    const rows: Parameters<typeof upsertExpandedRecordings>[1][number][] = [];
+    const expandedResults = new Map<string, BatchDownloadJobResult>();
+    for (const r of results) {
+      if (!r.conversationId || !r.recordingId || !r.resultUrl || r.errorMsg) continue;
+      const key = { conversationId: r.conversationId, recordingId: r.recordingId };
+      const k = recordingKey(key);
+      if (early.has(k)) continue;
+      if (items.has(k)) start(key, r);
+      else if (wide.has(r.conversationId) && isAudioResult(r) && !expandedResults.has(k)) {
+        rows.push({
+          ...key,
+          processDate: input.processDate,
+          batchId: input.batchId,
+          contentType: r.contentType ?? null,
+        });
+        expandedResults.set(k, r);
+      }
+    }
+    if (rows.length === 0 || deps.signal?.aborted) return;
+    const states = await upsertExpandedRecordings(db, rows);
+    for (const r of expandedResults.values()) {
+      const key = { conversationId: r.conversationId as string, recordingId: r.recordingId as string };
+      const state = states.get(recordingKey(key));
+      // Already settled by an earlier run: finish() skips it too.
+      if (state === 'downloaded' || state === 'unavailable') continue;
+      if (!early.has(recordingKey(key))) start(key, r);
+    }
+  };
+
+  const settled = async (): Promise<void> => {
+    await taking;
+    await Promise.allSettled(early.values());
+  };
+
+  return {
+    take(results) {
+      if (deps.signal?.aborted || takeError) return;
+      const batch = [...results];
+      lastTaken = batch;
+      taking = taking
+        .then(() => takeNow(batch))
+        .catch((e) => {
+          takeError ??= e;
+        });
+    },
+    settled,
+    taken: () => lastTaken,
+    async finish(results, end) {
+      await taking;
+      if (takeError) {
+        await settled();
+        throw takeError;
+      }
+      const missing =
+        end.missing ??
+        (end.stalled
+          ? `batch job ${input.jobId} stalled before producing`
+          : `batch job ${input.jobId} returned no result for`);
+      return finishBatch(deps, { ...input, dir, slots, results, missing, early });
+    },
+  };
+}
+
+/** Downloads a finished job's results in one go (nothing taken early). */
 export async function downloadBatchResults(
+  deps: PipelineDeps,
+  input: BatchDownloadInput & { results: readonly BatchDownloadJobResult[]; stalled: boolean },
+): Promise<DownloadResult> {
+  return createBatchDownloader(deps, input).finish(input.results, { stalled: input.stalled });
+}
+
+async function finishBatch(
   deps: PipelineDeps,
   input: {
     processDate: string;
@@ -42,13 +168,16 @@ export async function downloadBatchResults(
     jobId: string;
     items: readonly Item[];
     results: readonly BatchDownloadJobResult[];
-    stalled: boolean;
+    /** why an item without a result is requested again, completed by "this recording"/"this conversation's recordings" */
+    missing: string;
     log: Logger;
-    /** the download slots shared by every batch in flight (CONCURRENCY downloads at once in all) */
-    slots?: Limit;
+    dir: string;
+    slots: Limit;
+    early: ReadonlyMap<string, Promise<FetchResult>>;
   },
 ): Promise<DownloadResult> {
   const { db } = deps;
+  const { early } = input;
   const out: DownloadResult = { downloaded: 0, unavailable: 0, failed: 0, requeued: 0 };
   // A recording can have several results (spec §7.2); prefer one with a URL.
   const byKey = new Map<string, BatchDownloadJobResult>();
@@ -66,36 +195,48 @@ export async function downloadBatchResults(
       out.failed++;
     }
   };
-  const dir = audioDir(deps.config.DATA_DIR, input.processDate);
+  const { dir, slots } = input;
   let done = 0;
   const expansion = await prepareExpansion(deps, input);
   /** conversation-wide items whose recordings were all dealt with: marked `expanded` together at the end */
   const expanded: Item[] = [];
-  const slots = input.slots ?? createLimit(deps.config.CONCURRENCY);
-  await mapPool(input.items, deps.config.CONCURRENCY, (item) => slots(() => handle(item)));
+  // A slot is held only while a download runs: an item waiting on a download started early (which
+  // has or waits for its own slot) must not hold one, or the slots could all wait on each other.
+  await mapPool(input.items, deps.config.CONCURRENCY, (item) =>
+    item.recordingId === ALL_RECORDINGS || early.has(recordingKey(item))
+      ? handle(item)
+      : slots(() => handle(item)),
+  );
   await recordOutcomes(db, expanded, 'expanded');
-  input.log.info({ jobId: input.jobId, ...out }, 'batch downloaded');
+  input.log.info({ jobId: input.jobId, early: early.size, ...out }, 'batch downloaded');
   return out;
 
   async function handle(item: Item): Promise<void> {
     if (deps.signal?.aborted) return;
-    const r = byKey.get(recordingKey(item));
+    const key = recordingKey(item);
+    const r = byKey.get(key);
+    const started = early.get(key);
     if (item.recordingId === ALL_RECORDINGS) {
       const results = expansion.byConversation.get(item.conversationId) ?? [];
-      const c = await expandConversation(deps, { ...input, dir, item, results, states: expansion.states });
+      const c = await expandConversation(deps, {
+        ...input,
+        dir,
+        item,
+        results,
+        states: expansion.states,
+        early,
+        slots,
+      });
       out.downloaded += c.downloaded;
       out.unavailable += c.unavailable;
       out.failed += c.failed;
       if (c.retry) await requeueOrFail(item, c.retry);
       else if (c.reason) await recordOutcome(db, item, 'unavailable', c.reason);
       else expanded.push(item);
+    } else if (started) {
+      await settleFetch(item, await started);
     } else if (!r) {
-      await requeueOrFail(
-        item,
-        input.stalled
-          ? `batch job ${input.jobId} stalled before producing this recording`
-          : `batch job ${input.jobId} returned no result for this recording`,
-      );
+      await requeueOrFail(item, `${input.missing} this recording`);
     } else if (r.errorMsg || !r.resultUrl) {
       await recordOutcome(
         db,
@@ -105,10 +246,7 @@ export async function downloadBatchResults(
       );
       out.unavailable++;
     } else {
-      const res = await fetchToStore(deps, dir, item, r.resultUrl, r.contentType ?? null);
-      if (res.kind === 'ok') out.downloaded++;
-      else if (res.kind === 'expired') await requeueOrFail(item, 'download URL expired before the download');
-      else await requeueOrFail(item, res.reason);
+      await settleFetch(item, await fetchToStore(deps, dir, item, r.resultUrl, r.contentType ?? null));
     }
     deps.onProgress?.({
       processDate: input.processDate,
@@ -116,6 +254,12 @@ export async function downloadBatchResults(
       done: ++done,
       total: input.items.length,
     });
+  }
+
+  async function settleFetch(item: Item, res: FetchResult): Promise<void> {
+    if (res.kind === 'ok') out.downloaded++;
+    else if (res.kind === 'expired') await requeueOrFail(item, 'download URL expired before the download');
+    else await requeueOrFail(item, res.reason);
   }
 }
 
@@ -180,9 +324,13 @@ async function expandConversation(
     dir: string;
     item: Item;
     results: readonly BatchDownloadJobResult[];
-    stalled: boolean;
+    missing: string;
     /** state of each audio recording among the results, after prepareExpansion wrote them */
     states: ReadonlyMap<string, RecordingState>;
+    /** downloads started while the job was in progress, by recording key */
+    early: ReadonlyMap<string, Promise<FetchResult>>;
+    /** the shared download slots: one is taken per download started here */
+    slots: Limit;
   },
 ): Promise<{
   downloaded: number;
@@ -200,9 +348,7 @@ async function expandConversation(
   };
   const { conversationId } = input.item;
   if (input.results.length === 0) {
-    out.retry = input.stalled
-      ? `batch job ${input.jobId} stalled before producing this conversation's recordings`
-      : `batch job ${input.jobId} returned no result for this conversation`;
+    out.retry = `${input.missing} this conversation's recordings`;
     return out;
   }
   const whole = input.results.find((r) => !r.recordingId && r.errorMsg);
@@ -220,9 +366,10 @@ async function expandConversation(
     if (!isAudioResult(r)) continue;
     audio++;
     const key = { conversationId, recordingId: r.recordingId };
+    const started = input.early.get(recordingKey(key));
     const state = input.states.get(recordingKey(key));
-    if (state === 'downloaded' || state === 'unavailable') continue;
-    if (r.errorMsg || !r.resultUrl) {
+    if (!started && (state === 'downloaded' || state === 'unavailable')) continue;
+    if (!started && (r.errorMsg || !r.resultUrl)) {
       await recordOutcome(
         deps.db,
         key,
@@ -232,7 +379,11 @@ async function expandConversation(
       out.unavailable++;
       continue;
     }
-    const res = await fetchToStore(deps, input.dir, key, r.resultUrl, r.contentType ?? null);
+    const res = started
+      ? await started
+      : await input.slots(() =>
+          fetchToStore(deps, input.dir, key, r.resultUrl as string, r.contentType ?? null),
+        );
     if (res.kind === 'ok') out.downloaded++;
     else if (res.kind === 'expired') out.retry = 'download URL expired before the download';
     else {

@@ -24,8 +24,11 @@ export interface LookupResult {
   failed: number;
 }
 
-/** How often lookups look for newly discovered conversations while discovery is still paging. */
-const DISCOVERY_WAKE_MS = 250;
+/**
+ * Lookups wake when discovery writes a page; this is only the fallback if a wake-up were missed (there
+ * is no known way to miss one: it is taken before the database is read).
+ */
+const DISCOVERY_WAKE_MS = 1_000;
 
 /**
  * Looks up the recordings of every conversation that needs it. While `upstream` (discovery) is still
@@ -36,6 +39,8 @@ export async function lookUpRecordings(
   deps: PipelineDeps,
   processDate: string,
   upstream: Upstream = FINISHED,
+  /** called when recordings ready to batch were written (about every BATCH_SIZE of them) */
+  wrote: () => void = () => {},
 ): Promise<LookupResult> {
   const { db, logger, config } = deps;
   const result: LookupResult = {
@@ -54,6 +59,7 @@ export async function lookUpRecordings(
   for (;;) {
     if (deps.signal?.aborted || upstream.failed()) break;
     const last = upstream.done();
+    const discovered = upstream.wrote();
     const todo = (await conversationsToLookUp(db, [processDate], 1_000_000)).filter(
       (c) => !taken.has(c.conversationId),
     );
@@ -61,14 +67,11 @@ export async function lookUpRecordings(
     result.conversations += todo.length;
     progress.total = result.conversations;
     if (config.RECORDING_LOOKUP === 'conversation')
-      await writePlaceholders(deps, processDate, todo, progress);
-    else await lookUpMetadata(deps, processDate, todo, result, progress);
+      await writePlaceholders(deps, processDate, todo, progress, wrote);
+    else await lookUpMetadata(deps, processDate, todo, result, progress, wrote);
     if (last) break;
     if (todo.length === 0) {
-      await Promise.race([
-        upstream.settled,
-        deps.clock.sleep(DISCOVERY_WAKE_MS, deps.signal).catch(() => {}),
-      ]);
+      await Promise.race([discovered, deps.clock.sleep(DISCOVERY_WAKE_MS, deps.signal).catch(() => {})]);
     }
   }
   if (config.RECORDING_LOOKUP === 'conversation') {
@@ -95,11 +98,13 @@ async function writePlaceholders(
   processDate: string,
   todo: Todo,
   progress: { done: number; total: number },
+  wrote: () => void,
 ): Promise<void> {
   for (let i = 0; i < todo.length; i += PLACEHOLDER_CHUNK) {
     if (deps.signal?.aborted) return;
     const chunk = todo.slice(i, i + PLACEHOLDER_CHUNK);
     await recordConversationWide(deps.db, chunk);
+    wrote();
     progress.done += chunk.length;
     deps.onProgress?.({ processDate, stage: 'lookup', done: progress.done, total: progress.total });
   }
@@ -111,8 +116,11 @@ async function lookUpMetadata(
   todo: Todo,
   result: LookupResult,
   progress: { done: number; total: number },
+  wrote: () => void,
 ): Promise<void> {
   const { db, genesys, logger, config } = deps;
+  // The batcher is woken once a batch's worth of recordings is ready, not after every conversation.
+  let readySinceWake = 0;
   await mapPool(todo, config.CONCURRENCY, async (c) => {
     if (deps.signal?.aborted) return;
     let metadata: Awaited<ReturnType<typeof genesys.recordingMetadata>>;
@@ -146,6 +154,11 @@ async function lookUpMetadata(
       });
     }
     await recordLookup(db, c.conversationId, c.processDate, found);
+    readySinceWake += found.filter((f) => f.state === 'pending').length;
+    if (readySinceWake >= config.BATCH_SIZE) {
+      readySinceWake = 0;
+      wrote();
+    }
     deps.onProgress?.({ processDate, stage: 'lookup', done: ++progress.done, total: progress.total });
   });
 }

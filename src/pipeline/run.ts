@@ -57,8 +57,10 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     if (config.AUDIO_FORMAT === 'original') {
       // The stages overlap: lookups start with the first page of conversations, a batch goes out as soon
       // as BATCH_SIZE recordings are resolved, and each one is downloaded as soon as Genesys completes it.
-      const discovering = asUpstream(discover(deps, plan));
-      const lookingUp = asUpstream(lookUpRecordings(deps, plan.processDate, discovering.upstream));
+      const discovering = asUpstream((wrote) => discover(deps, plan, wrote));
+      const lookingUp = asUpstream((wrote) =>
+        lookUpRecordings(deps, plan.processDate, discovering.upstream, wrote),
+      );
       const transferring = transferRecordings(deps, plan.processDate, lookingUp.upstream);
       const [discovered, lookup, transfer] = await Promise.allSettled([
         discovering.result,

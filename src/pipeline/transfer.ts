@@ -14,11 +14,10 @@ import {
   markBatchSubmitted,
   openBatches,
   pendingRecordings,
-  recordOutcome,
 } from '../store/recordings.js';
 import { awaitBatch } from './await-batch.js';
 import { FINISHED, type PipelineDeps, type Upstream } from './deps.js';
-import { downloadBatchResults } from './download.js';
+import { createBatchDownloader } from './download.js';
 
 /**
  * Batches waiting on Genesys at once (submitted, not yet complete). Enough that while Genesys prepares
@@ -41,7 +40,10 @@ export interface TransferResult {
   requeued: number;
 }
 
-/** How often the batcher looks for newly resolved recordings while lookups are still running. */
+/**
+ * How often the batcher looks for work when nothing wakes it. Lookups wake it when a batch's worth of
+ * recordings is ready, and each batch when it can make room for another.
+ */
 const IDLE_WAKE_MS = 1_000;
 
 /**
@@ -81,6 +83,7 @@ export async function transferRecordings(
   for (;;) {
     if (deps.signal?.aborted || firstError) break;
     const lastPass = upstream.done();
+    const resolved = upstream.wrote();
     await createBatches(deps, processDate, !lastPass);
     // Batches left open by an earlier, interrupted run come first: their job ids are recorded.
     const open = (await openBatches(deps.db, [processDate])).filter(
@@ -130,7 +133,7 @@ export async function transferRecordings(
         wakeUp = resolve;
       }),
     ];
-    if (!lastPass) wake.push(upstream.settled);
+    if (!lastPass) wake.push(resolved);
     await Promise.race(wake);
   }
   await Promise.allSettled(active.values());
@@ -196,44 +199,51 @@ async function processBatch(
     outcome.submitted = items.length;
     log.info({ jobId, items: items.length }, 'batch submitted');
   }
-  const status = await awaitBatch(deps, { batchId: batch.id, jobId, items: items.length, log });
-  ready();
-  if (status.kind === 'gone') {
-    // The job is unknown to Genesys (expired or never stored): request these recordings again.
-    for (const i of items) {
-      await recordOutcome(
-        db,
-        i,
-        i.attempts < 2 ? 'pending' : 'failed',
-        `batch job ${jobId} is unknown to Genesys`,
-      );
-      if (i.attempts < 2) outcome.requeued++;
-      else outcome.failed++;
-    }
-    await finishBatch(db, batch.id, 'abandoned', `job ${jobId} not found`);
-    return outcome;
-  }
-  const d = await downloadBatchResults(deps, {
+  // Results are downloaded as the polls bring them in, while Genesys prepares the rest.
+  const downloader = createBatchDownloader(deps, {
     processDate: batch.processDate,
     batchId: batch.id,
     jobId,
     items,
-    results: status.result.results ?? [],
-    stalled: status.kind === 'stalled',
     log,
     slots,
   });
+  let status: Awaited<ReturnType<typeof awaitBatch>>;
+  try {
+    status = await awaitBatch(deps, {
+      batchId: batch.id,
+      jobId,
+      items: items.length,
+      log,
+      onResults: (results) => downloader.take(results),
+    });
+  } catch (e) {
+    await downloader.settled();
+    throw e;
+  }
+  ready();
+  const d =
+    status.kind === 'gone'
+      ? // The job is unknown to Genesys (expired or never stored): what it produced before is kept, the
+        // rest is requested again.
+        await downloader.finish(downloader.taken(), {
+          stalled: true,
+          missing: `batch job ${jobId} is unknown to Genesys; it produced no result for`,
+        })
+      : await downloader.finish(status.result.results ?? [], { stalled: status.kind === 'stalled' });
   Object.assign(outcome, {
     downloaded: d.downloaded,
     unavailable: d.unavailable,
     failed: d.failed,
     requeued: d.requeued,
   });
-  await finishBatch(
-    db,
-    batch.id,
-    'completed',
-    status.kind === 'stalled' ? 'job stalled before completing' : null,
-  );
+  if (status.kind === 'gone') await finishBatch(db, batch.id, 'abandoned', `job ${jobId} not found`);
+  else
+    await finishBatch(
+      db,
+      batch.id,
+      'completed',
+      status.kind === 'stalled' ? 'job stalled before completing' : null,
+    );
   return outcome;
 }
