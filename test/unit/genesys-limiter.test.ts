@@ -99,6 +99,37 @@ describe('token bucket limiter', () => {
     expect(times[2]! - times[0]!).toBeLessThan(100);
   });
 
+  it('idle() is true only while a request would go at once and nobody waits', async () => {
+    const clock = fakeClock(0);
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 300, clock }); // 5/s, burst 5
+    expect(limiter.idle()).toBe(true);
+    await grantTimes(limiter, clock, 5); // the burst is spent at t=0
+    expect(limiter.idle()).toBe(false);
+    clock.t += 200; // one token back
+    expect(limiter.idle()).toBe(true);
+
+    // A caller waiting on the limiter: not idle, even though a token is due meanwhile.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const held: Clock = { now: () => clock.t, sleep: () => gate };
+    const busy = createTokenBucketLimiter({ ratePerMinute: 60, clock: held }); // burst 1
+    await busy.acquire();
+    const waiter = busy.acquire();
+    expect(busy.idle()).toBe(false);
+    clock.t += 1_000;
+    release();
+    await waiter;
+    clock.t += 1_000;
+    expect(busy.idle()).toBe(true);
+
+    limiter.pause(5_000);
+    expect(limiter.idle()).toBe(false);
+    clock.t += 5_000;
+    expect(limiter.idle()).toBe(true);
+  });
+
   it('acquire() rejects when its signal aborts', async () => {
     const limiter = createTokenBucketLimiter({ ratePerMinute: 60 });
     await limiter.acquire();
