@@ -152,14 +152,6 @@ export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadIn
   };
 }
 
-/** Downloads a finished job's results in one go (nothing taken early). */
-export async function downloadBatchResults(
-  deps: PipelineDeps,
-  input: BatchDownloadInput & { results: readonly BatchDownloadJobResult[]; stalled: boolean },
-): Promise<DownloadResult> {
-  return createBatchDownloader(deps, input).finish(input.results, { stalled: input.stalled });
-}
-
 async function finishBatch(
   deps: PipelineDeps,
   input: {

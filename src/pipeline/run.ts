@@ -56,7 +56,7 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     if (retried > 0) log.info({ recordings: retried }, 'retrying recordings that failed in an earlier run');
     if (config.AUDIO_FORMAT === 'original') {
       // The stages overlap: lookups start with the first page of conversations, a batch goes out as soon
-      // as BATCH_SIZE recordings are resolved, and each one is downloaded as soon as Genesys completes it.
+      // as BATCH_SIZE recordings are resolved, and its results are downloaded as Genesys produces them.
       const discovering = asUpstream((wrote) => discover(deps, plan, wrote));
       const lookingUp = asUpstream((wrote) =>
         lookUpRecordings(deps, plan.processDate, discovering.upstream, wrote),

@@ -1,7 +1,8 @@
-// Stages 3-5: group pending recordings into batch requests, submit them, wait for each job, and download
-// each batch as soon as it completes (pre-signed URLs expire after at most 60 minutes, so batches are
-// never downloaded "at the end"). Several batches are in flight at once so Genesys processing, polling
-// and downloads overlap; their downloads share CONCURRENCY slots.
+// Stages 3-5: group pending recordings into batch requests, submit them, poll each job, and download its
+// results as the polls bring them in, finishing the batch as soon as the job completes (pre-signed URLs
+// expire after at most 60 minutes, so batches are never downloaded "at the end"). Several batches are in
+// flight at once so Genesys processing, polling and downloads overlap; their downloads share
+// CONCURRENCY slots.
 import { GENESYS_LIMITS } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
