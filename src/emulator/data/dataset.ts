@@ -32,14 +32,20 @@ const PLANNED_DAYS_KEPT = 400;
 export interface Dataset {
   readonly seedHash: number;
   readonly queues: readonly Queue[];
-  /** visits every conversation of the local day `date` that exists at `now`, with its view */
+  /** bumped by every change that can alter an existing view (settle, inject) */
+  readonly version: number;
+  /**
+   * Visits every conversation of the local day `date` that exists at `now`, with its view. Returns
+   * true when the visit is final: every conversation in range already existed and had its final view,
+   * so a later visit (same version) would see exactly the same.
+   */
   eachOnDay(
     date: string,
     now: number,
     visit: (t: TConversation, view: AnalyticsConversation) => void,
     /** only conversations starting in [from, to) (skips rendering the others) */
     starts?: { from: number; to: number },
-  ): void;
+  ): boolean;
   conversation(id: string): TConversation | undefined;
   recording(id: string): { conversation: TConversation; recording: TRecording } | undefined;
   /** the analytics view of `t` at `now`, or undefined before it starts */
@@ -110,19 +116,29 @@ export function createDataset(o: DatasetOptions): Dataset {
     return plan ? entryOf(plan).t : undefined;
   }
 
+  let version = 0;
   return {
     seedHash,
     queues,
+    get version() {
+      return version;
+    },
     eachOnDay(date, now, visit, starts) {
       if (!isIsoDate(date)) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
+      let final = true;
       // One conversation at a time: a timeline dies young once its final view is cached.
       for (const plan of planOf(dayNumberOf(date)).conversations) {
-        if (now < plan.start) continue;
         if (starts && (plan.start < starts.from || plan.start >= starts.to)) continue;
+        if (now < plan.start) {
+          final = false;
+          continue;
+        }
         const b = entryOf(plan);
         const v = viewOf(b, now);
+        if (!b.view) final = false;
         if (v) visit(b.t, v);
       }
+      return final;
     },
     conversation(id) {
       const d = decodeId(seedHash, 'conversation', id);
@@ -139,12 +155,14 @@ export function createDataset(o: DatasetOptions): Dataset {
       return now < t.start ? undefined : viewOf(entryOf(t.plan), now);
     },
     settle(at) {
+      version++;
       buildCtx.settleTimes.push(at);
       buildCtx.settleTimes.sort((a, b) => a - b);
       // Timelines that were still changing at `at` must be rebuilt with the new settle instant.
       for (const m of built.values()) for (const [k, b] of m) if (b.t.finalAt > at) m.delete(k);
     },
     inject(start, queue) {
+      version++;
       const date = localDateOf(start, o.timezone);
       const day = dayNumberOf(date);
       const p = planOf(day);

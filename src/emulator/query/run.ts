@@ -20,14 +20,46 @@ interface Hit {
   sortKey: number;
 }
 
+/**
+ * Sorted hits of queries whose answer can no longer change (every conversation in range final), by
+ * query without its page, per dataset. Paging a past day then costs one scan of it, not one per page:
+ * the scan (~50 ms of CPU for 3,000 conversations) ran on the cores the client under test uses.
+ */
+const finalHits = new WeakMap<QueryContext['dataset'], Map<string, Hit[]>>();
+const FINAL_QUERIES_KEPT = 16;
+
 export function runDetailsQuery(q: ParsedQuery, ctx: QueryContext): ConversationQueryResponse {
+  const { pageNumber, pageSize, ...rest } = q;
+  const key = JSON.stringify([rest, ctx.timezone, ctx.activityClause, ctx.dataset.version]);
+  let cache = finalHits.get(ctx.dataset);
+  if (!cache) {
+    cache = new Map();
+    finalHits.set(ctx.dataset, cache);
+  }
+  let hits = cache.get(key);
+  if (!hits) {
+    const scan = scanHits(q, ctx);
+    hits = scan.hits;
+    if (scan.final) {
+      cache.set(key, hits);
+      while (cache.size > FINAL_QUERIES_KEPT) cache.delete(cache.keys().next().value as string);
+    }
+  }
+  const from = (pageNumber - 1) * pageSize;
+  const page = hits.slice(from, from + pageSize);
+  if (page.length === 0) return { totalHits: hits.length };
+  return { totalHits: hits.length, conversations: page.map((h) => h.view) };
+}
+
+function scanHits(q: ParsedQuery, ctx: QueryContext): { hits: Hit[]; final: boolean } {
   // Conversations live in daily UTC indexes by their start: every UTC day the interval touches counts whole.
   const firstDay = utcDayStart(q.startMs);
   const afterLastDay = utcDayStart(q.endMs - 1) + DAY_MS;
   const hits: Hit[] = [];
+  let final = true;
   for (const date of localDatesOverlapping(firstDay, afterLastDay, ctx.timezone)) {
     const starts = { from: firstDay, to: afterLastDay };
-    ctx.dataset.eachOnDay(
+    const dayFinal = ctx.dataset.eachOnDay(
       date,
       ctx.now,
       (t, view) => {
@@ -43,6 +75,7 @@ export function runDetailsQuery(q: ParsedQuery, ctx: QueryContext): Conversation
       },
       starts,
     );
+    final &&= dayFinal;
   }
   const dir = q.order === 'desc' ? -1 : 1;
   hits.sort((a, b) => {
@@ -54,10 +87,7 @@ export function runDetailsQuery(q: ParsedQuery, ctx: QueryContext): Conversation
     }
     return a.t.plan.id < b.t.plan.id ? -dir : dir;
   });
-  const from = (q.pageNumber - 1) * q.pageSize;
-  const page = hits.slice(from, from + q.pageSize);
-  if (page.length === 0) return { totalHits: hits.length };
-  return { totalHits: hits.length, conversations: page.map((h) => h.view) };
+  return { hits, final };
 }
 
 /** The queue a test-injected conversation should land in: the first queueId the query asks for. */
