@@ -2,7 +2,6 @@
 // parsed config (database, Genesys client, logger, clock) and knows how to tear it down.
 import type { Logger } from 'pino';
 import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
-import { createGenesysClient } from '../genesys/client.js';
 import type { GenesysClient } from '../genesys/types.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
@@ -25,8 +24,17 @@ export async function openStore(config: Config): Promise<DbHandle> {
   return openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
 }
 
-export function genesysFor(config: Config, logger: Logger, clock: Clock = systemClock): GenesysClient {
+/**
+ * The Genesys client. Its module (with the official SDK, ~0.6 s to load) is imported here, on first
+ * use, so a command can open the database while it loads.
+ */
+export async function genesysFor(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<GenesysClient> {
   const { clientId, clientSecret } = requireGenesysCredentials(config);
+  const { createGenesysClient } = await import('../genesys/client.js');
   return createGenesysClient({
     clientId,
     clientSecret,
@@ -53,10 +61,21 @@ export async function compose(
 ): Promise<Composed> {
   const logger = opts.logger ?? loggerFor(config, { json: opts.json });
   const clock = opts.clock ?? systemClock;
-  const genesys = genesysFor(config, logger, clock);
+  requireGenesysCredentials(config); // a configuration error comes before any database is touched
+  // The database opens while the Genesys client's modules load: PGlite compiles its WebAssembly off
+  // the main thread, which would otherwise sit idle.
+  const opening = openStore(config);
+  opening.catch(() => {}); // its error is thrown below, once awaited; until then it is not unhandled
+  let genesys: GenesysClient;
+  try {
+    genesys = await genesysFor(config, logger, clock);
+  } catch (e) {
+    await opening.then((s) => s.close()).catch(() => {});
+    throw e;
+  }
   let store: DbHandle;
   try {
-    store = await openStore(config);
+    store = await opening;
   } catch (e) {
     await genesys.close();
     throw e;

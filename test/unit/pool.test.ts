@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLimit, mapPool } from '../../src/lib/pool.js';
+import { coalesce, createLimit, mapPool } from '../../src/lib/pool.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,5 +56,31 @@ describe('createLimit', () => {
       });
     await Promise.all([mapPool(Array(10).fill(0), 8, work), mapPool(Array(10).fill(0), 8, work)]);
     expect(peak).toBe(3);
+  });
+});
+
+describe('coalesce', () => {
+  it('runs once at a time; callers during a run share one run that starts after it', async () => {
+    const runs: { startedAt: number; endedAt?: number }[] = [];
+    let clock = 0;
+    const sync = coalesce(async () => {
+      const r: { startedAt: number; endedAt?: number } = { startedAt: ++clock };
+      runs.push(r);
+      await tick(10);
+      r.endedAt = ++clock;
+    });
+    const first = sync(); // starts run 1 at once
+    const calledAt = clock;
+    const during = [sync(), sync(), sync()]; // all three wait for run 2
+    expect(runs).toHaveLength(1);
+    await first;
+    await Promise.all(during);
+    expect(runs).toHaveLength(2);
+    // Run 2 started after the callers asked (so it covers what they did before asking) and after run 1.
+    expect(runs[1]!.startedAt).toBeGreaterThan(calledAt);
+    expect(runs[1]!.startedAt).toBeGreaterThan(runs[0]!.endedAt!);
+    // Idle again: the next call starts its own run at once.
+    await sync();
+    expect(runs).toHaveLength(3);
   });
 });

@@ -139,7 +139,7 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
   try {
     requireGenesysCredentials(config);
     const logger = createLogger({ level: 'silent', destination: process.stderr });
-    genesys = genesysFor(config, logger);
+    genesys = await genesysFor(config, logger);
   } catch (e) {
     checks.push({ name: 'credentials', status: 'FAIL', detail: errorMessage(e) });
     checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
