@@ -9,7 +9,9 @@
 // Results grow while a job is InProgress, and each one already carries its URL (spec §7), so every poll
 // hands the results so far to `onResults` and the caller downloads them while Genesys prepares the rest.
 // When the rate budget has room (nobody waiting on the limiter: RECORDING_LOOKUP=conversation, or after
-// the lookups), polls come sooner, at most EAGER_POLL_MS apart: they then delay no other call.
+// the lookups), polls come sooner: the first after 500 ms, and once results appear, the next when the
+// job has likely produced another quarter of them (at least EAGER_POLL_MS apart). They then delay no
+// other call, and a slow job is still polled only a few times.
 import type { Logger } from 'pino';
 import type { BatchDownloadJobResult, BatchDownloadJobStatusResult } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
@@ -25,8 +27,18 @@ const MAX_POLL_MS = 15_000;
 const BACKOFF = 1.5;
 /** Never poll sooner than this after the previous poll, whatever the progress estimate says. */
 const MIN_POLL_MS = 500;
-/** The longest gap between polls while the rate budget is idle. */
+/** The shortest gap between polls timed by eagerPollDelay. */
 const EAGER_POLL_MS = 1_000;
+
+/**
+ * While the rate budget is idle: the time until the job has likely produced another quarter of its
+ * results (results so far per ms since submission), at least EAGER_POLL_MS, so that each poll brings
+ * the downloads a useful share of URLs. Undefined until the first results: the back-off applies.
+ */
+export function eagerPollDelay(elapsedMs: number, count: number, expected: number): number | undefined {
+  if (count <= 0 || count >= expected || elapsedMs <= 0) return undefined;
+  return Math.max(EAGER_POLL_MS, Math.round((elapsedMs * expected) / 4 / count));
+}
 
 /**
  * When to poll next: the back-off interval, or sooner if the results so far say the job will be done
@@ -89,7 +101,8 @@ export async function awaitBatch(
       return { kind: 'stalled', result: status };
     }
     const delay = nextPollDelay(interval, clock.now() - startedAt, count, expected);
-    await clock.sleep(eager() ? Math.min(delay, EAGER_POLL_MS) : delay, deps.signal);
+    const sooner = eager() ? eagerPollDelay(clock.now() - startedAt, count, expected) : undefined;
+    await clock.sleep(sooner === undefined ? delay : Math.min(delay, sooner), deps.signal);
     interval = Math.min(MAX_POLL_MS, Math.round(interval * BACKOFF));
   }
 }
