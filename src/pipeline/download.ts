@@ -147,12 +147,12 @@ export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadIn
         (end.stalled
           ? `batch job ${input.jobId} stalled before producing`
           : `batch job ${input.jobId} returned no result for`);
-      return finishBatch(deps, { ...input, dir, slots, results, missing, early });
+      return settleItems(deps, { ...input, dir, slots, results, missing, early });
     },
   };
 }
 
-async function finishBatch(
+async function settleItems(
   deps: PipelineDeps,
   input: {
     processDate: string;
