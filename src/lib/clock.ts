@@ -23,3 +23,25 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+const ignore = () => {};
+
+/**
+ * Waits until `wake` settles or `ms` pass, whichever comes first (an abort of `signal` ends it too, without
+ * throwing). Unlike a race with `clock.sleep`, the timer is cleared when `wake` wins, so an idle stage's
+ * fallback timer cannot keep the process alive after the work is done.
+ */
+export async function sleepOrWake(
+  clock: Clock,
+  ms: number,
+  wake: Promise<unknown>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const done = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
+  try {
+    await Promise.race([wake.then(ignore, ignore), clock.sleep(ms, stop).catch(ignore)]);
+  } finally {
+    done.abort();
+  }
+}

@@ -2,6 +2,7 @@
 // Conversations whose sessions say nothing was recorded cost no call at all.
 import { recordingVerdict } from '../genesys/conversation-facts.js';
 import { GenesysError } from '../genesys/errors.js';
+import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
 import {
@@ -71,7 +72,7 @@ export async function lookUpRecordings(
     else await lookUpMetadata(deps, processDate, todo, result, progress, wrote);
     if (last) break;
     if (todo.length === 0) {
-      await Promise.race([discovered, deps.clock.sleep(DISCOVERY_WAKE_MS, deps.signal).catch(() => {})]);
+      await sleepOrWake(deps.clock, DISCOVERY_WAKE_MS, discovered, deps.signal);
     }
   }
   if (config.RECORDING_LOOKUP === 'conversation') {

@@ -5,6 +5,7 @@
 // CONCURRENCY slots.
 import { GENESYS_LIMITS } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
+import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLimit, type Limit } from '../lib/pool.js';
 import {
@@ -129,13 +130,12 @@ export async function transferRecordings(
     }
     const wake: Promise<unknown>[] = [
       ...active.values(),
-      deps.clock.sleep(IDLE_WAKE_MS, deps.signal).catch(() => {}),
       new Promise<void>((resolve) => {
         wakeUp = resolve;
       }),
     ];
     if (!lastPass) wake.push(resolved);
-    await Promise.race(wake);
+    await sleepOrWake(deps.clock, IDLE_WAKE_MS, Promise.race(wake), deps.signal);
   }
   await Promise.allSettled(active.values());
   if (firstError) throw firstError;
