@@ -12,18 +12,28 @@ export async function extractDays(
   days: readonly DayPlan[],
 ): Promise<DayOutcome[]> {
   const engine = await startEngine(store, deps.logger);
+  // Our handler says when it has returned for a job, so the wait below ends without a polling delay.
+  const handled = new Map<string, () => void>();
   try {
     const workerId = await engine.boss.work<ExtractDayJob>(
       QUEUES.extractDay,
       { batchSize: 1, pollingIntervalSeconds: 0.5 },
-      async ([job]) => runDay(deps, { processDate: job!.data.processDate, queueIds: job!.data.queueIds }),
+      async ([job]) => {
+        try {
+          return await runDay(deps, { processDate: job!.data.processDate, queueIds: job!.data.queueIds });
+        } finally {
+          handled.get(job!.id)?.();
+        }
+      },
     );
     const outcomes: DayOutcome[] = [];
     for (const day of days) {
       const id = await engine.enqueueDay({ processDate: day.processDate, queueIds: [...day.queueIds] });
+      const ours = new Promise<void>((resolve) => handled.set(id, resolve));
       // Our own worker picks the job up now instead of at its next poll.
       engine.boss.notifyWorker(workerId);
-      const done = await engine.waitFor(id, deps.signal);
+      const done = await engine.waitFor(id, deps.signal, ours);
+      handled.delete(id);
       if (done.state === 'interrupted' || deps.signal?.aborted) throw new InterruptedError();
       if (done.state === 'completed') {
         outcomes.push(done.output as DayOutcome);

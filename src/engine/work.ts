@@ -5,6 +5,7 @@
 // See docs/decisions/0003-work-engine.md.
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import { sleepOrWake, systemClock } from '../lib/clock.js';
 import type { DbHandle } from '../store/db.js';
 
 export const QUEUES = { extractDay: 'extract-day' } as const;
@@ -18,10 +19,22 @@ export interface WorkEngine {
   boss: PgBoss;
   /** Enqueues a day (or finds the one already queued for it) and returns its job id. */
   enqueueDay(job: ExtractDayJob): Promise<string>;
-  /** Resolves with the job's final state once it is completed, failed or cancelled. */
-  waitFor(jobId: string, signal?: AbortSignal): Promise<{ state: string; output: unknown }>;
+  /**
+   * Resolves with the job's final state once it is completed, failed or cancelled. `handled` settles
+   * when this process' own handler has returned for the job: pg-boss records the state right after, so
+   * from then on the job is looked at every few milliseconds instead of every 250 ms.
+   */
+  waitFor(
+    jobId: string,
+    signal?: AbortSignal,
+    handled?: Promise<unknown>,
+  ): Promise<{ state: string; output: unknown }>;
   stop(): Promise<void>;
 }
+
+/** How often waitFor looks at a job another worker may be running, and at one our handler has returned. */
+const POLL_MS = 250;
+const HANDLED_POLL_MS = 10;
 
 /** A day can take hours on a large contact centre; an orphaned active job is released after this. */
 const DAY_JOB_EXPIRE_SECONDS = 6 * 3600;
@@ -39,12 +52,16 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
   });
   boss.on('error', (e) => logger.error({ err: e.message }, 'work engine error'));
   await boss.start();
-  await boss.createQueue(QUEUES.extractDay, {
-    name: QUEUES.extractDay,
-    policy: 'stately',
-    retryLimit: 0,
-    expireInSeconds: DAY_JOB_EXPIRE_SECONDS,
-  });
+  // create_queue is PL/pgSQL: calling it on every start made PGlite load its PL/pgSQL module (≈ 0.1 s).
+  // Two workers starting at once may both create it; the function ignores the second.
+  if (!(await boss.getQueue(QUEUES.extractDay))) {
+    await boss.createQueue(QUEUES.extractDay, {
+      name: QUEUES.extractDay,
+      policy: 'stately',
+      retryLimit: 0,
+      expireInSeconds: DAY_JOB_EXPIRE_SECONDS,
+    });
+  }
   if (store.kind === 'pglite') {
     // The embedded database is locked to this process, so any job still "active" belonged to a process
     // that died (kill -9, power loss): release it, or the stately policy would block its date.
@@ -73,14 +90,19 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
     return existing;
   };
 
-  const waitFor = async (jobId: string, signal?: AbortSignal) => {
+  const waitFor = async (jobId: string, signal?: AbortSignal, handled?: Promise<unknown>) => {
+    let soon = false;
+    const mark = () => {
+      soon = true;
+    };
+    const ended = (handled ?? new Promise<never>(() => {})).then(mark, mark);
     for (;;) {
       const job = await boss.getJobById(QUEUES.extractDay, jobId);
       if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) {
         return { state: job.state, output: job.output };
       }
       if (signal?.aborted) return { state: 'interrupted', output: null };
-      await new Promise((r) => setTimeout(r, 250));
+      await sleepOrWake(systemClock, soon ? HANDLED_POLL_MS : POLL_MS, ended, signal);
     }
   };
 
