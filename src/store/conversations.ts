@@ -1,6 +1,6 @@
 // Conversation rows and the recordings found for them. Upserts on natural keys: a re-run that discovers
 // the same conversations changes nothing, and one that sees a wrap-up finish moves it to `ready`.
-import { and, asc, eq, exists, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import {
   ALL_RECORDINGS,
@@ -51,13 +51,17 @@ export async function conversationsToLookUp(db: Db, processDates: readonly strin
         eq(conversations.recorded, true),
         or(
           eq(conversations.lookedUp, false),
-          exists(
+          // Not correlated, so it is evaluated once per query (a hashed subplan on the date/state
+          // index) instead of once per conversation of the day: the lookup stage asks this after every
+          // page of conversations, and the correlated form cost O(day) sub-queries each time.
+          inArray(
+            conversations.conversationId,
             db
-              .select({ one: sql`1` })
+              .select({ id: recordings.conversationId })
               .from(recordings)
               .where(
                 and(
-                  eq(recordings.conversationId, conversations.conversationId),
+                  inArray(recordings.processDate, [...processDates]),
                   eq(recordings.state, 'waiting' satisfies RecordingState),
                 ),
               ),
