@@ -83,7 +83,7 @@ export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadIn
   let lastTaken: readonly BatchDownloadJobResult[] = [];
 
   const start = (key: RecordingKey, r: BatchDownloadJobResult): void => {
-    const p = slots(() => fetchToStore(deps, dir, key, r.resultUrl as string, r.contentType ?? null));
+    const p = fetchToStore(deps, dir, key, r.resultUrl as string, r.contentType ?? null, slots);
     p.catch(() => {}); // awaited (and its error thrown) by finish()
     early.set(recordingKey(key), p);
   };
@@ -192,13 +192,10 @@ async function settleItems(
   const expansion = await prepareExpansion(deps, input);
   /** conversation-wide items whose recordings were all dealt with: marked `expanded` together at the end */
   const expanded: Item[] = [];
-  // A slot is held only while a download runs: an item waiting on a download started early (which
-  // has or waits for its own slot) must not hold one, or the slots could all wait on each other.
-  await mapPool(input.items, deps.config.CONCURRENCY, (item) =>
-    item.recordingId === ALL_RECORDINGS || early.has(recordingKey(item))
-      ? handle(item)
-      : slots(() => handle(item)),
-  );
+  // A slot is held only while a download runs (fetchToStore takes it): an item waiting on a download
+  // started early (which has or waits for its own slot) holds none, or the slots could all wait on
+  // each other.
+  await mapPool(input.items, deps.config.CONCURRENCY, handle);
   await recordOutcomes(db, expanded, 'expanded');
   input.log.info({ jobId: input.jobId, early: early.size, ...out }, 'batch downloaded');
   return out;
@@ -238,7 +235,7 @@ async function settleItems(
       );
       out.unavailable++;
     } else {
-      await settleFetch(item, await fetchToStore(deps, dir, item, r.resultUrl, r.contentType ?? null));
+      await settleFetch(item, await fetchToStore(deps, dir, item, r.resultUrl, r.contentType ?? null, slots));
     }
     deps.onProgress?.({
       processDate: input.processDate,
@@ -373,9 +370,7 @@ async function expandConversation(
     }
     const res = started
       ? await started
-      : await input.slots(() =>
-          fetchToStore(deps, input.dir, key, r.resultUrl as string, r.contentType ?? null),
-        );
+      : await fetchToStore(deps, input.dir, key, r.resultUrl as string, r.contentType ?? null, input.slots);
     if (res.kind === 'ok') out.downloaded++;
     else if (res.kind === 'expired') out.retry = 'download URL expired before the download';
     else {

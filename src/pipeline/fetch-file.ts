@@ -3,8 +3,9 @@
 // expired; truncated bodies and 5xx are retried in place a few times.
 import { GenesysError } from '../genesys/errors.js';
 import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
+import type { Limit } from '../lib/pool.js';
 import { fileNameFor, writeAudioFile } from '../storage/index.js';
-import { type RecordingKey, recordDownloaded } from '../store/recordings.js';
+import { type DownloadedFile, type RecordingKey, recordDownloaded } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
 /** In-place retries of one download (truncated body, reset) before the caller re-requests the item. */
@@ -12,13 +13,32 @@ const DOWNLOAD_ATTEMPTS = 3;
 
 export type FetchResult = { kind: 'ok' } | { kind: 'expired' } | { kind: 'error'; reason: string };
 
+/**
+ * Downloads `url` into the audio store and records it. `slot` bounds the downloads in flight: it is
+ * held for the transfer and the file write only, not while the row is being recorded (rows are written
+ * in groups, src/store/recordings.ts).
+ */
 export async function fetchToStore(
   deps: PipelineDeps,
   dir: string,
   item: RecordingKey,
   url: string,
   resultContentType: string | null,
+  slot: Limit = (task) => task(),
 ): Promise<FetchResult> {
+  const got = await slot(() => fetchFile(deps, dir, item, url, resultContentType));
+  if (got.kind !== 'written') return got;
+  await recordDownloaded(deps.db, item, got.file);
+  return { kind: 'ok' };
+}
+
+async function fetchFile(
+  deps: PipelineDeps,
+  dir: string,
+  item: RecordingKey,
+  url: string,
+  resultContentType: string | null,
+): Promise<Exclude<FetchResult, { kind: 'ok' }> | { kind: 'written'; file: DownloadedFile }> {
   let lastReason = 'download failed';
   for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
     let res: Awaited<ReturnType<PipelineDeps['genesys']['download']>>;
@@ -41,20 +61,19 @@ export async function fetchToStore(
     }
     const contentType = res.contentType?.split(';')[0]?.trim() || resultContentType;
     try {
+      // An id that would make an unsafe file name fails here (UNSAFE_PATH), as a bad result, not the run.
+      const file = fileNameFor({ ...item, contentType });
       const written = await writeAudioFile({
         dir,
-        fileName: fileNameFor({ ...item, contentType }),
+        fileName: file,
         body: res.body,
         expectedBytes: res.contentLength,
         signal: deps.signal,
       });
-      await recordDownloaded(deps.db, item, {
-        file: fileNameFor({ ...item, contentType }),
-        bytes: written.bytes,
-        sha256: written.sha256,
-        contentType,
-      });
-      return { kind: 'ok' };
+      return {
+        kind: 'written',
+        file: { file, bytes: written.bytes, sha256: written.sha256, contentType },
+      };
     } catch (e) {
       // A full disk or unwritable DATA_DIR stops the run (clear error, resumable); bad bodies are retried.
       if (e instanceof EnvironmentError || !(e instanceof AppError)) throw e;

@@ -101,6 +101,51 @@ function storeContract(open: () => Promise<DbHandle>) {
     expect(open.find((b) => b.id === batch!.id)).toMatchObject({ jobId: 'job-123', status: 'submitted' });
   });
 
+  it('files recorded at the same time are written together, each row with its own values', async () => {
+    // 70 at once: more than one group (64), and rows that must not get each other's values.
+    const ids = Array.from({ length: 70 }, (_, i) => `g${String(i).padStart(2, '0')}`);
+    await upsertConversations(store.db, [conversation('c3')]);
+    await recordLookup(
+      store.db,
+      'c3',
+      DATE,
+      ids.map((recordingId) => ({
+        recordingId,
+        media: 'audio',
+        fileState: 'AVAILABLE',
+        state: 'pending',
+        reason: null,
+      })),
+    );
+    await Promise.all(
+      ids.map((recordingId, i) =>
+        recordDownloaded(
+          store.db,
+          { conversationId: 'c3', recordingId },
+          {
+            file: `c3_${recordingId}.wav`,
+            bytes: 1000 + i,
+            sha256: String(i % 10).repeat(64),
+            contentType: i % 2 ? 'audio/wav' : null,
+          },
+        ),
+      ),
+    );
+    const rows = (await recordingsWithConversations(store.db, DATE)).filter((r) => r.conversationId === 'c3');
+    expect(rows).toHaveLength(70);
+    for (const r of rows) {
+      const i = ids.indexOf(r.recordingId ?? '');
+      expect(r).toMatchObject({
+        state: 'downloaded',
+        reason: null,
+        file: `c3_${r.recordingId}.wav`,
+        bytes: 1000 + i,
+        sha256: String(i % 10).repeat(64),
+        contentType: i % 2 ? 'audio/wav' : null,
+      });
+    }
+  });
+
   it('a notification outcome is claimed once', async () => {
     const input = { processDate: DATE, dedupeKey: 'k1', outcome: 'success', payload: { a: 1 } };
     const row = await claimNotification(store.db, input);
