@@ -1,8 +1,18 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader, so `npx audio-extract` works right after `npm ci`
-// with no build step (Node 20 cannot strip types itself; see docs/decisions/0001-typescript-without-build.md).
-import { register } from 'tsx/esm/api';
+// Runs the CLI from dist/ (compiled by `npm ci`, see bin/dist.js) while dist/ matches the sources, and
+// otherwise the TypeScript sources directly through tsx's loader, so `npx audio-extract` works right
+// after `npm ci` and after any edit (docs/decisions/0001-typescript-without-build.md, 0007-compiled-dist.md).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { distIsFresh } from './dist.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let main;
+if (process.env.AUDIO_EXTRACT_FROM_SOURCE !== '1' && distIsFresh(root)) {
+  ({ main } = await import('../dist/src/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));
