@@ -66,3 +66,47 @@ export function coalesce(run: () => Promise<void>): () => Promise<void> {
     return next;
   };
 }
+
+/**
+ * Batches single writes into group writes (a group commit): each `add(item)` resolves once the group
+ * holding it is written, or rejects with that group's error. A group is written when `maxItems` are
+ * waiting, or `waitMs` after the first of them arrived; one group is written at a time.
+ */
+export function groupWriter<T>(
+  write: (items: T[]) => Promise<void>,
+  opts: { maxItems: number; waitMs: number },
+): (item: T) => Promise<void> {
+  let waiting: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let writing = false;
+  let full: (() => void) | undefined;
+  const drain = async () => {
+    writing = true;
+    while (waiting.length > 0) {
+      if (waiting.length < opts.maxItems) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, opts.waitMs);
+          full = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        full = undefined;
+      }
+      const group = waiting.slice(0, opts.maxItems);
+      waiting = waiting.slice(group.length);
+      try {
+        await write(group.map((g) => g.item));
+        for (const g of group) g.resolve();
+      } catch (e) {
+        for (const g of group) g.reject(e);
+      }
+    }
+    writing = false;
+  };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (!writing) void drain();
+      else if (waiting.length >= opts.maxItems) full?.();
+    });
+}

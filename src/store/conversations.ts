@@ -1,6 +1,7 @@
 // Conversation rows and the recordings found for them. Upserts on natural keys: a re-run that discovers
 // the same conversations changes nothing, and one that sees a wrap-up finish moves it to `ready`.
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { groupWriter } from '../lib/pool.js';
 import type { Db } from './db.js';
 import {
   ALL_RECORDINGS,
@@ -81,21 +82,47 @@ export interface FoundRecording {
   reason: string | null;
 }
 
+interface Lookup {
+  conversationId: string;
+  processDate: string;
+  found: readonly FoundRecording[];
+}
+
+const lookupWriters = new WeakMap<Db, (lookup: Lookup) => Promise<void>>();
+
 /**
  * Records what a lookup found, atomically with marking the conversation looked up (STYLE §7). Existing
- * rows change only when they were `waiting`: nothing done or in flight is ever touched.
+ * rows change only when they were `waiting`: nothing done or in flight is ever touched. Lookups that
+ * finish together are written together, in one transaction of two statements for up to 64 of them
+ * gathered over at most 25 ms (one transaction per conversation cost the CLI's one thread more than
+ * the lookup itself); each call resolves once its own lookup is written.
  */
-export async function recordLookup(
+export function recordLookup(
   db: Db,
   conversationId: string,
   processDate: string,
   found: readonly FoundRecording[],
 ): Promise<void> {
+  let write = lookupWriters.get(db);
+  if (!write) {
+    write = groupWriter((group: Lookup[]) => writeLookups(db, group), { maxItems: 64, waitMs: 25 });
+    lookupWriters.set(db, write);
+  }
+  return write({ conversationId, processDate, found });
+}
+
+async function writeLookups(db: Db, group: readonly Lookup[]): Promise<void> {
+  // One row per recording: the same conversation twice in a group keeps its latest lookup.
+  const rows = new Map<string, typeof recordings.$inferInsert>();
+  for (const { conversationId, processDate, found } of group) {
+    for (const r of found)
+      rows.set(`${conversationId}\u0000${r.recordingId}`, { ...r, conversationId, processDate });
+  }
   await db.transaction(async (tx) => {
-    if (found.length > 0) {
+    if (rows.size > 0) {
       await tx
         .insert(recordings)
-        .values(found.map((r) => ({ ...r, conversationId, processDate })))
+        .values([...rows.values()])
         .onConflictDoUpdate({
           target: [recordings.conversationId, recordings.recordingId],
           set: {
@@ -110,7 +137,7 @@ export async function recordLookup(
     await tx
       .update(conversations)
       .set({ lookedUp: true, updatedAt: sql`now()` })
-      .where(eq(conversations.conversationId, conversationId));
+      .where(inArray(conversations.conversationId, [...new Set(group.map((g) => g.conversationId))]));
   });
 }
 
