@@ -2,6 +2,7 @@
 // BEFORE the Genesys submission, and the job id right after it: a crash can lose neither the fact that
 // recordings are in flight nor a job id that was recorded (STYLE §6).
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { groupWriter } from '../lib/pool.js';
 import type { Db } from './db.js';
 import { type BatchState, batches, conversations, type RecordingState, recordings } from './schema.js';
 
@@ -113,66 +114,27 @@ export interface DownloadedFile {
 interface Downloaded {
   key: RecordingKey;
   file: DownloadedFile;
-  resolve: () => void;
-  reject: (e: unknown) => void;
 }
 
 /** A grouped update waits this long for more files, or until this many are waiting. */
-const GROUP_WAIT_MS = 25;
-const MAX_GROUP = 64;
+const GROUP = { waitMs: 25, maxItems: 64 };
 
-const downloadedWriters = new WeakMap<Db, (row: Downloaded) => void>();
+const downloadedWriters = new WeakMap<Db, (row: Downloaded) => Promise<void>>();
 
 /**
- * Records a downloaded file. Files are recorded in groups, one statement for up to MAX_GROUP files
- * gathered over at most GROUP_WAIT_MS: with 8 downloads at once, one update per file was the largest
- * single cost on the CLI's one thread (about 0.5 ms each in PGlite). It resolves once the file's own
- * row is written, so a download counts as done only when the database says so; callers release their
- * download slot before waiting for it (src/pipeline/fetch-file.ts).
+ * Records a downloaded file. Files are recorded in groups, one statement for up to 64 files gathered
+ * over at most 25 ms: with 8 downloads at once, one update per file was the largest single cost on the
+ * CLI's one thread (about 0.5 ms each in PGlite). It resolves once the file's own row is written, so a
+ * download counts as done only when the database says so; callers release their download slot before
+ * waiting for it (src/pipeline/fetch-file.ts).
  */
 export function recordDownloaded(db: Db, key: RecordingKey, file: DownloadedFile): Promise<void> {
-  let enqueue = downloadedWriters.get(db);
-  if (!enqueue) {
-    enqueue = groupWriter(db);
-    downloadedWriters.set(db, enqueue);
+  let write = downloadedWriters.get(db);
+  if (!write) {
+    write = groupWriter((group: Downloaded[]) => writeDownloaded(db, group), GROUP);
+    downloadedWriters.set(db, write);
   }
-  const write = enqueue;
-  return new Promise<void>((resolve, reject) => write({ key, file, resolve, reject }));
-}
-
-function groupWriter(db: Db): (row: Downloaded) => void {
-  let waiting: Downloaded[] = [];
-  let writing = false;
-  let wake: (() => void) | undefined;
-  const drain = async () => {
-    writing = true;
-    while (waiting.length > 0) {
-      if (waiting.length < MAX_GROUP) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, GROUP_WAIT_MS);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
-      const group = waiting.slice(0, MAX_GROUP);
-      waiting = waiting.slice(group.length);
-      try {
-        await writeDownloaded(db, group);
-        for (const g of group) g.resolve();
-      } catch (e) {
-        for (const g of group) g.reject(e);
-      }
-    }
-    writing = false;
-  };
-  return (row) => {
-    waiting.push(row);
-    if (!writing) void drain();
-    else if (waiting.length >= MAX_GROUP) wake?.();
-  };
+  return write({ key, file });
 }
 
 async function writeDownloaded(db: Db, group: readonly Downloaded[]): Promise<void> {
@@ -258,7 +220,7 @@ export async function recordingsWithConversations(db: Db, processDate: string) {
 /**
  * The recordings found in the results of a batch's conversation-wide items: recorded under that batch,
  * unless already known (a re-request after an expired URL, or a resumed batch), in which case they keep
- * their state. One insert and one select for the whole batch. Returns each key's state.
+ * their state. One statement for the whole batch. Returns each key's state.
  */
 export async function upsertExpandedRecordings(
   db: Db,
@@ -266,27 +228,32 @@ export async function upsertExpandedRecordings(
 ): Promise<Map<string, RecordingState>> {
   const states = new Map<string, RecordingState>();
   if (rows.length === 0) return states;
-  await db
-    .insert(recordings)
-    .values(rows.map((r) => ({ ...r, media: 'audio', state: 'batched' as const })))
-    .onConflictDoNothing();
-  const found = await db
-    .select({
-      conversationId: recordings.conversationId,
-      recordingId: recordings.recordingId,
-      state: recordings.state,
-    })
-    .from(recordings)
-    .where(
-      and(
-        inArray(recordings.conversationId, [...new Set(rows.map((r) => r.conversationId))]),
-        inArray(
-          recordings.recordingId,
-          rows.map((r) => r.recordingId),
-        ),
-      ),
-    );
-  for (const r of found) states.set(recordingKey(r), r.state);
+  const column = <T>(pick: (r: (typeof rows)[number]) => T) => sql.param(rows.map(pick));
+  // One statement with one array per column (its text never changes, and it runs after every poll of
+  // a conversation-wide batch). The insert's own rows are not visible to the rest of the statement, so
+  // the states are what it inserted plus what already existed.
+  const result = (await db.execute(sql`
+    with input as (
+      select * from unnest(
+        ${column((r) => r.conversationId)}::text[], ${column((r) => r.recordingId)}::text[],
+        ${column((r) => r.processDate)}::text[], ${column((r) => r.batchId)}::bigint[],
+        ${column((r) => r.contentType)}::text[]
+      ) as v (conversation_id, recording_id, process_date, batch_id, content_type)
+    ), inserted as (
+      insert into ${recordings} (conversation_id, recording_id, process_date, media, state, batch_id, content_type)
+      select conversation_id, recording_id, process_date, 'audio', 'batched', batch_id, content_type from input
+      on conflict do nothing
+      returning conversation_id, recording_id, state
+    )
+    select conversation_id, recording_id, state from inserted
+    union all
+    select r.conversation_id, r.recording_id, r.state
+    from ${recordings} r join input i on r.conversation_id = i.conversation_id and r.recording_id = i.recording_id`)) as unknown as {
+    rows: { conversation_id: string; recording_id: string; state: RecordingState }[];
+  };
+  for (const r of result.rows) {
+    states.set(recordingKey({ conversationId: r.conversation_id, recordingId: r.recording_id }), r.state);
+  }
   return states;
 }
 

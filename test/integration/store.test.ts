@@ -16,6 +16,7 @@ import {
   pendingRecordings,
   recordDownloaded,
   recordingsWithConversations,
+  upsertExpandedRecordings,
 } from '../../src/store/recordings.js';
 import { finishRun, listRuns, startRuns } from '../../src/store/runs.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
@@ -144,6 +145,37 @@ function storeContract(open: () => Promise<DbHandle>) {
         contentType: i % 2 ? 'audio/wav' : null,
       });
     }
+  });
+
+  it('expanded recordings are inserted once and report the state of those already known', async () => {
+    await upsertConversations(store.db, [conversation('c4')]);
+    const [batch] = await openBatches(store.db, [DATE]);
+    const row = (recordingId: string) => ({
+      conversationId: 'c4',
+      recordingId,
+      processDate: DATE,
+      batchId: batch!.id,
+      contentType: 'audio/wav',
+    });
+    const first = await upsertExpandedRecordings(store.db, [row('e1'), row('e2')]);
+    expect(Object.fromEntries(first)).toEqual({ 'c4/e1': 'batched', 'c4/e2': 'batched' });
+    await recordDownloaded(
+      store.db,
+      { conversationId: 'c4', recordingId: 'e1' },
+      { file: 'c4_e1.wav', bytes: 5, sha256: 'cd'.repeat(32), contentType: 'audio/wav' },
+    );
+    const again = await upsertExpandedRecordings(store.db, [row('e1'), row('e2'), row('e3')]);
+    expect(Object.fromEntries(again)).toEqual({
+      'c4/e1': 'downloaded',
+      'c4/e2': 'batched',
+      'c4/e3': 'batched',
+    });
+    const rows = (await recordingsWithConversations(store.db, DATE)).filter((r) => r.conversationId === 'c4');
+    expect(rows.map((r) => [r.recordingId, r.state, r.contentType])).toEqual([
+      ['e1', 'downloaded', 'audio/wav'],
+      ['e2', 'batched', 'audio/wav'],
+      ['e3', 'batched', 'audio/wav'],
+    ]);
   });
 
   it('a notification outcome is claimed once', async () => {
