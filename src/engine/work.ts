@@ -35,6 +35,7 @@ export interface WorkEngine {
 /** How often waitFor looks at a job another worker may be running, and at one our handler has returned. */
 const POLL_MS = 250;
 const HANDLED_POLL_MS = 10;
+const NEVER = new Promise<never>(() => {});
 
 /** A day can take hours on a large contact centre; an orphaned active job is released after this. */
 const DAY_JOB_EXPIRE_SECONDS = 6 * 3600;
@@ -52,7 +53,7 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
   });
   boss.on('error', (e) => logger.error({ err: e.message }, 'work engine error'));
   await boss.start();
-  // create_queue is PL/pgSQL: calling it on every start made PGlite load its PL/pgSQL module (≈ 0.1 s).
+  // create_queue is PL/pgSQL: calling it on every start made PGlite load its PL/pgSQL module each time.
   // Two workers starting at once may both create it; the function ignores the second.
   if (!(await boss.getQueue(QUEUES.extractDay))) {
     await boss.createQueue(QUEUES.extractDay, {
@@ -95,14 +96,15 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
     const mark = () => {
       soon = true;
     };
-    const ended = (handled ?? new Promise<never>(() => {})).then(mark, mark);
+    const ended = (handled ?? NEVER).then(mark, mark);
     for (;;) {
       const job = await boss.getJobById(QUEUES.extractDay, jobId);
       if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) {
         return { state: job.state, output: job.output };
       }
       if (signal?.aborted) return { state: 'interrupted', output: null };
-      await sleepOrWake(systemClock, soon ? HANDLED_POLL_MS : POLL_MS, ended, signal);
+      // Once `ended` has settled it would wake the wait at once: from then on only the short delay.
+      await sleepOrWake(systemClock, soon ? HANDLED_POLL_MS : POLL_MS, soon ? NEVER : ended, signal);
     }
   };
 
