@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesce, createLimit, mapPool } from '../../src/lib/pool.js';
+import { coalesce, createLimit, groupWriter, mapPool } from '../../src/lib/pool.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,5 +82,38 @@ describe('coalesce', () => {
     // Idle again: the next call starts its own run at once.
     await sync();
     expect(runs).toHaveLength(3);
+  });
+});
+
+describe('groupWriter', () => {
+  it('writes what arrives together as one group, at most maxItems at a time, and resolves each caller', async () => {
+    const groups: number[][] = [];
+    const add = groupWriter(
+      async (items: number[]) => {
+        groups.push(items);
+      },
+      { maxItems: 4, waitMs: 5 },
+    );
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => add(n)));
+    expect(groups).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
+    await add(7);
+    expect(groups.at(-1)).toEqual([7]);
+  });
+
+  it("a failed write rejects its own group's callers only", async () => {
+    let calls = 0;
+    const add = groupWriter(
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error('disk on fire');
+      },
+      { maxItems: 2, waitMs: 5 },
+    );
+    const results = await Promise.allSettled([add('a'), add('b'), add('c')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect(calls).toBe(2);
   });
 });
