@@ -383,8 +383,10 @@ const MARKERS: Record<string, Stage> = {
 /** How long after its stage's first marker a kill may land (ms, uniform): stages differ in length. */
 const KILL_DELAY_MS: Record<Stage, number> = {
   startup: 0,
-  discover: 400,
-  lookup: 400,
+  // Discovery of the test's one page takes ≈ 110–550 ms, and lookups run alone for ≈ 140–340 ms before
+  // the first batch POST (after which a kill counts as `submit`): aim inside those windows.
+  discover: 100,
+  lookup: 120,
   submit: 300, // < SUBMIT_DELAY_MS: the kill falls while the POST is being answered
   poll: 800,
   download: 200,
