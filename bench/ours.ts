@@ -148,7 +148,7 @@ export async function runOurs(o: OursOptions): Promise<OursResult> {
   }
   const bytes = await audioBytes(path.join(dataDir, 'audio', o.date));
   await rm(dataDir, { recursive: true, force: true });
-  const logTail = stderr.replace(/\tCommand being timed:[\s\S]*$/, '').slice(-2000);
+  const logTail = stderr.replace(/\tCommand being timed:[\s\S]*$/, '').slice(-8000);
   return {
     dbCreateMs,
     exitCode,

@@ -5,7 +5,8 @@
 // Prints the wall time, process start → first request, then one line per second of the run with the
 // requests started in it by kind (query pages, metadata, batch submit/poll, downloads). Same emulator
 // knobs as `npm run bench`. BENCH_CLI_NODE_OPTIONS is passed to the CLI as NODE_OPTIONS (e.g. an
-// --import of a profiler).
+// --import of a profiler, or of bench/pglite-statements.mjs), and what such an import prints on the
+// CLI's stderr is printed after the timeline.
 import { DateTime } from 'luxon';
 import { startEmulatorProcess } from './emulator.js';
 import { runOurs } from './ours.js';
@@ -61,6 +62,11 @@ try {
   );
   for (const [s, row] of [...seconds].sort((a, b) => a[0] - b[0])) {
     console.log(`${String(s).padStart(4)} s  ${JSON.stringify(row)}`);
+  }
+  // What an --import in BENCH_CLI_NODE_OPTIONS printed (e.g. bench/pglite-statements.mjs), without the
+  // JSON log lines.
+  if (process.env.BENCH_CLI_NODE_OPTIONS) {
+    for (const line of r.stderrTail.split('\n')) if (line && !line.startsWith('{')) console.log(line);
   }
 } finally {
   await emu.stop();
