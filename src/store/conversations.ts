@@ -1,8 +1,9 @@
 // Conversation rows and the recordings found for them. Upserts on natural keys: a re-run that discovers
 // the same conversations changes nothing, and one that sees a wrap-up finish moves it to `ready`.
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
-import { groupWriter } from '../lib/pool.js';
 import type { Db } from './db.js';
+import { groupedPerDb } from './grouped.js';
+import { recordingKey } from './recordings.js';
 import {
   ALL_RECORDINGS,
   type ConversationState,
@@ -88,13 +89,11 @@ interface Lookup {
   found: readonly FoundRecording[];
 }
 
-const lookupWriters = new WeakMap<Db, (lookup: Lookup) => Promise<void>>();
-
 /**
  * Records what a lookup found, atomically with marking the conversation looked up (STYLE §7). Existing
  * rows change only when they were `waiting`: nothing done or in flight is ever touched. Lookups that
  * finish together are written together, in one transaction of two statements for up to 64 of them
- * gathered over at most 25 ms (one transaction per conversation cost the CLI's one thread more than
+ * gathered over at most 25 ms (src/store/grouped.ts; one transaction per conversation cost the CLI's one thread more than
  * the lookup itself); each call resolves once its own lookup is written.
  */
 export function recordLookup(
@@ -103,20 +102,21 @@ export function recordLookup(
   processDate: string,
   found: readonly FoundRecording[],
 ): Promise<void> {
-  let write = lookupWriters.get(db);
-  if (!write) {
-    write = groupWriter((group: Lookup[]) => writeLookups(db, group), { maxItems: 64, waitMs: 25 });
-    lookupWriters.set(db, write);
-  }
-  return write({ conversationId, processDate, found });
+  return recordLookupGrouped(db, { conversationId, processDate, found });
 }
+
+const recordLookupGrouped = groupedPerDb(writeLookups);
 
 async function writeLookups(db: Db, group: readonly Lookup[]): Promise<void> {
   // One row per recording: the same conversation twice in a group keeps its latest lookup.
   const rows = new Map<string, typeof recordings.$inferInsert>();
   for (const { conversationId, processDate, found } of group) {
     for (const r of found)
-      rows.set(`${conversationId}\u0000${r.recordingId}`, { ...r, conversationId, processDate });
+      rows.set(recordingKey({ conversationId, recordingId: r.recordingId }), {
+        ...r,
+        conversationId,
+        processDate,
+      });
   }
   await db.transaction(async (tx) => {
     if (rows.size > 0) {

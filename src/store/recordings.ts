@@ -2,8 +2,8 @@
 // BEFORE the Genesys submission, and the job id right after it: a crash can lose neither the fact that
 // recordings are in flight nor a job id that was recorded (STYLE §6).
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
-import { groupWriter } from '../lib/pool.js';
 import type { Db } from './db.js';
+import { groupedPerDb } from './grouped.js';
 import { type BatchState, batches, conversations, type RecordingState, recordings } from './schema.js';
 
 export type BatchRow = typeof batches.$inferSelect;
@@ -116,25 +116,17 @@ interface Downloaded {
   file: DownloadedFile;
 }
 
-/** A grouped update waits this long for more files, or until this many are waiting. */
-const GROUP = { waitMs: 25, maxItems: 64 };
-
-const downloadedWriters = new WeakMap<Db, (row: Downloaded) => Promise<void>>();
+const recordDownloadedGrouped = groupedPerDb(writeDownloaded);
 
 /**
  * Records a downloaded file. Files are recorded in groups, one statement for up to 64 files gathered
- * over at most 25 ms: with 8 downloads at once, one update per file was the largest single cost on the
- * CLI's one thread (about 0.5 ms each in PGlite). It resolves once the file's own row is written, so a
- * download counts as done only when the database says so; callers release their download slot before
- * waiting for it (src/pipeline/fetch-file.ts).
+ * over at most 25 ms (src/store/grouped.ts): with 8 downloads at once, one update per file was the
+ * largest single cost on the CLI's one thread (about 0.5 ms each in PGlite). It resolves once the
+ * file's own row is written, so a download counts as done only when the database says so; callers
+ * release their download slot before waiting for it (src/pipeline/fetch-file.ts).
  */
 export function recordDownloaded(db: Db, key: RecordingKey, file: DownloadedFile): Promise<void> {
-  let write = downloadedWriters.get(db);
-  if (!write) {
-    write = groupWriter((group: Downloaded[]) => writeDownloaded(db, group), GROUP);
-    downloadedWriters.set(db, write);
-  }
-  return write({ key, file });
+  return recordDownloadedGrouped(db, { key, file });
 }
 
 async function writeDownloaded(db: Db, group: readonly Downloaded[]): Promise<void> {
