@@ -21,6 +21,8 @@ export interface BenchEmulator {
   journal(): Promise<CompactEntry[]>;
   day(date: string, queues: readonly string[]): Promise<DayMix>;
   downloadable(date: string, queues: readonly string[]): Promise<DownloadableRecording[]>;
+  /** builds the local days around `date` in the emulator, so the timed run does not pay for it */
+  warm(date: string): Promise<{ conversations: number; ms: number }>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startEmulatorProcess(k: EmulatorKnobs, cwd: string): Promi
     journal: () => get<CompactEntry[]>('/journal'),
     day: (date, queues) => get<DayMix>(`/day?${q(date, queues)}`),
     downloadable: (date, queues) => get<DownloadableRecording[]>(`/downloadable?${q(date, queues)}`),
+    warm: (date) => get<{ conversations: number; ms: number }>(`/warm?date=${encodeURIComponent(date)}`),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

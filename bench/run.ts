@@ -101,7 +101,10 @@ async function oursScenario(
   const emu = await startEmulatorProcess(knobs(perDay), ROOT);
   try {
     const mix = await emu.day(date, emu.queueIds);
-    log(`${name}: ${mix.agentHandled} agent-handled conversations, running the CLI…`);
+    const warmed = await emu.warm(date);
+    log(
+      `${name}: ${mix.agentHandled} agent-handled conversations (emulator warmed: ${warmed.conversations} conversations in ${warmed.ms} ms), running the CLI…`,
+    );
     const r = await runOurs({
       cwd: ROOT,
       baseUrl: emu.url,
@@ -146,6 +149,7 @@ async function oursScenario(
 async function seedScenario(): Promise<Scenario> {
   const emu = await startEmulatorProcess(knobs(conversations), ROOT);
   try {
+    await emu.warm(date);
     log('seed flow: started in the background');
     const child = spawn(
       process.execPath,
