@@ -2,6 +2,7 @@
 // parsed config (database, Genesys client, logger, clock) and knows how to tear it down.
 import type { Logger } from 'pino';
 import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
+import { prepareEngine } from '../engine/work.js';
 import type { GenesysClient } from '../genesys/types.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
@@ -20,8 +21,16 @@ export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger
   });
 }
 
-export async function openStore(config: Config): Promise<DbHandle> {
-  return openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+/**
+ * The database, set up completely: our migrations (openDb) and the work engine's schema and queue
+ * (prepareEngine), so a database created by `status` or `doctor` is the one every later run opens.
+ */
+export async function openStore(config: Config, logger?: Logger): Promise<DbHandle> {
+  return openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    setUp: (store) => prepareEngine(store, logger),
+  });
 }
 
 /**
@@ -64,7 +73,7 @@ export async function compose(
   requireGenesysCredentials(config); // a configuration error comes before any database is touched
   // The database opens while the Genesys client's modules load: PGlite compiles its WebAssembly off
   // the main thread, which would otherwise sit idle.
-  const opening = openStore(config);
+  const opening = openStore(config, logger);
   opening.catch(() => {}); // its error is thrown below, once awaited; until then it is not unhandled
   let genesys: GenesysClient;
   try {

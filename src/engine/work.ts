@@ -40,18 +40,23 @@ const NEVER = new Promise<never>(() => {});
 /** A day can take hours on a large contact centre; an orphaned active job is released after this. */
 const DAY_JOB_EXPIRE_SECONDS = 6 * 3600;
 
-export async function startEngine(store: DbHandle, logger: Logger): Promise<WorkEngine> {
+function newBoss(store: DbHandle, logger: Logger | undefined, supervise: boolean): PgBoss {
   const boss = new PgBoss({
     db: store.sql as PgBoss.Db,
     schema: 'pgboss',
     // Our own rows make the pipeline resumable; pg-boss retries would only race with an operator's re-run.
     retryLimit: 0,
     expireInSeconds: DAY_JOB_EXPIRE_SECONDS,
-    // The embedded database is one process: no need for pg-boss' supervisor to poll it every few seconds.
-    supervise: store.kind === 'postgres',
+    supervise,
     schedule: false,
   });
-  boss.on('error', (e) => logger.error({ err: e.message }, 'work engine error'));
+  // pg-boss reports errors of its background work here (an EventEmitter 'error' without a listener throws).
+  boss.on('error', (e) => logger?.error({ err: e.message }, 'work engine error'));
+  return boss;
+}
+
+/** pg-boss' start installs or migrates its schema; then the day queue is created if it is missing. */
+async function startBoss(boss: PgBoss): Promise<void> {
   await boss.start();
   // create_queue is PL/pgSQL: calling it on every start made PGlite load its PL/pgSQL module each time.
   // Two workers starting at once may both create it; the function ignores the second.
@@ -63,6 +68,28 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
       expireInSeconds: DAY_JOB_EXPIRE_SECONDS,
     });
   }
+}
+
+/**
+ * Creates the work engine's schema and the day queue in a database that has none, and does nothing
+ * otherwise (one catalog lookup; a newer pg-boss migrates its schema in `startEngine`). Part of setting a database up (src/cli/compose.ts `openStore`), with
+ * our own migrations, so a new database is complete after `status` or `doctor`, and the first run does
+ * not spend ~0.5 s of its start-up on it.
+ */
+export async function prepareEngine(store: DbHandle, logger?: Logger): Promise<void> {
+  const { rows } = await store.sql.executeSql(
+    `select to_regclass('pgboss.version') is not null as installed`,
+  );
+  if ((rows as { installed: boolean }[])[0]?.installed) return;
+  const boss = newBoss(store, logger, false);
+  await startBoss(boss);
+  await boss.stop({ graceful: false, close: false, wait: true });
+}
+
+export async function startEngine(store: DbHandle, logger: Logger): Promise<WorkEngine> {
+  // The embedded database is one process: no need for pg-boss' supervisor to poll it every few seconds.
+  const boss = newBoss(store, logger, store.kind === 'postgres');
+  await startBoss(boss);
   if (store.kind === 'pglite') {
     // The embedded database is locked to this process, so any job still "active" belonged to a process
     // that died (kill -9, power loss): release it, or the stately policy would block its date.

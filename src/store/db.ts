@@ -30,6 +30,9 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** More set-up, run once the migrations are done, before the handle is returned. */
+export type SetUp = (store: DbHandle) => Promise<void>;
+
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const MIGRATION_LOCK_KEY = 727_001;
 
@@ -106,7 +109,7 @@ const PGLITE_START_PARAMS = [
   ...['-c', 'shared_buffers=16MB', '-c', 'max_connections=10'],
 ];
 
-async function openPglite(dir: string): Promise<DbHandle> {
+async function openPglite(dir: string, setUp?: SetUp): Promise<DbHandle> {
   const unlock = lockDataDir(dir);
   try {
     const client = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
@@ -123,7 +126,7 @@ async function openPglite(dir: string): Promise<DbHandle> {
         return client.query(text, values);
       },
     };
-    return {
+    const handle: DbHandle = {
       db,
       kind: 'pglite',
       location: dir,
@@ -136,6 +139,13 @@ async function openPglite(dir: string): Promise<DbHandle> {
         }
       },
     };
+    try {
+      await setUp?.(handle);
+    } catch (e) {
+      await client.close().catch(() => {});
+      throw e;
+    }
+    return handle;
   } catch (e) {
     unlock();
     throw e;
@@ -151,7 +161,7 @@ function describeUrl(url: string): string {
   }
 }
 
-async function openPostgres(url: string): Promise<DbHandle> {
+async function openPostgres(url: string, setUp?: SetUp): Promise<DbHandle> {
   // int8 and count(*) come back as strings from node-postgres; make them numbers like PGlite (P8).
   const pool = new pg.Pool({
     connectionString: url,
@@ -172,24 +182,39 @@ async function openPostgres(url: string): Promise<DbHandle> {
         'Check DATABASE_URL and that the server is running.',
     );
   }
-  try {
-    // drizzle's migrator takes no lock: serialise concurrent worker start-ups (P9).
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
-  } finally {
-    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
-    client.release();
-  }
-  return {
+  const handle: DbHandle = {
     db: drizzlePg(pool, { schema }) as unknown as Db,
     kind: 'postgres',
     location: describeUrl(url),
     sql: { executeSql: async (text, values) => pool.query(text, values as unknown[]) },
     close: () => pool.end(),
   };
+  let ready = false;
+  try {
+    // drizzle's migrator takes no lock: serialise concurrent worker start-ups (P9). The rest of the
+    // set-up (the work engine's schema) runs under the same lock: pg-boss' own lock does not stop two
+    // workers creating its schema at once on a new database (a unique violation on pg_namespace).
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
+    await setUp?.(handle);
+    ready = true;
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    client.release();
+    if (!ready) await pool.end().catch(() => {});
+  }
+  return handle;
 }
 
-export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<DbHandle> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
-  return openPglite(join(opts.dataDir, 'db'));
+/**
+ * Opens (creating and migrating if needed) the database. `setUp` runs after the migrations, under the
+ * same lock on PostgreSQL, for the rest of the schema (the work engine's, src/engine/work.ts).
+ */
+export async function openDb(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  setUp?: SetUp;
+}): Promise<DbHandle> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.setUp);
+  return openPglite(join(opts.dataDir, 'db'), opts.setUp);
 }
