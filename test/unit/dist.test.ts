@@ -59,4 +59,56 @@ describe('dist/', () => {
     await rm(path.join(root, 'src', 'public', 'app.css'));
     expect(distIsFresh(root)).toBe(false);
   });
+
+  it('bundles drizzle-orm into dist/vendor and points the imports at it, leaving other packages external', async () => {
+    // A stand-in drizzle-orm (two entry points sharing a module) and another package it imports.
+    const pkg = path.join(root, 'node_modules', 'drizzle-orm');
+    await mkdir(path.join(pkg, 'pg-core'), { recursive: true });
+    await writeFile(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({
+        name: 'drizzle-orm',
+        type: 'module',
+        exports: { '.': './index.js', './pg-core': './pg-core/index.js' },
+      }),
+    );
+    await writeFile(
+      path.join(pkg, 'shared.js'),
+      "import { base } from 'other-pkg';\nexport const two = base * 2;\n",
+    );
+    await writeFile(path.join(pkg, 'index.js'), "export { two } from './shared.js';\n");
+    await writeFile(
+      path.join(pkg, 'pg-core', 'index.js'),
+      "import { two } from '../shared.js';\nexport const four = two * 2;\n",
+    );
+    const other = path.join(root, 'node_modules', 'other-pkg');
+    await mkdir(other, { recursive: true });
+    await writeFile(
+      path.join(other, 'package.json'),
+      '{"name":"other-pkg","type":"module","exports":"./index.js"}',
+    );
+    await writeFile(path.join(other, 'index.js'), 'export const base = 10.5;\n');
+    await writeFile(
+      path.join(root, 'src', 'lib', 'uses-drizzle.ts'),
+      "import { two } from 'drizzle-orm';\nimport { four } from 'drizzle-orm/pg-core';\nexport const sum: number = two + four;\n",
+    );
+
+    await buildDist(root);
+    const compiled = await readFile(path.join(root, 'dist', 'src', 'lib', 'uses-drizzle.js'), 'utf8');
+    expect(compiled).not.toMatch(/["']drizzle-orm/);
+    expect(compiled).toContain('../../vendor/drizzle-orm/drizzle-orm.js');
+    expect(compiled).toContain('../../vendor/drizzle-orm/drizzle-orm__pg-core.js');
+    const vendored = await readFile(
+      path.join(root, 'dist', 'vendor', 'drizzle-orm', 'drizzle-orm.js'),
+      'utf8',
+    );
+    expect(vendored).not.toContain('node_modules');
+    const mod = (await import(
+      pathToFileURL(path.join(root, 'dist', 'src', 'lib', 'uses-drizzle.js')).href
+    )) as {
+      sum: number;
+    };
+    // other-pkg stayed external: dist/vendor resolves it from node_modules like any import.
+    expect(mod.sum).toBe(21 + 42);
+  });
 });
