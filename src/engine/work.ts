@@ -72,9 +72,9 @@ async function startBoss(boss: PgBoss): Promise<void> {
 
 /**
  * Creates the work engine's schema and the day queue in a database that has none, and does nothing
- * otherwise (one catalog lookup; a newer pg-boss migrates its schema in `startEngine`). Part of setting a database up (src/cli/compose.ts `openStore`), with
- * our own migrations, so a new database is complete after `status` or `doctor`, and the first run does
- * not spend ~0.5 s of its start-up on it.
+ * otherwise (one catalog lookup; a newer pg-boss migrates its schema in `startEngine`). Part of setting
+ * a database up, with our own migrations (`openStore` in src/cli/compose.ts), so a new database is
+ * complete after `status` or `doctor`, and the first run does not spend ~0.5 s of its start-up on it.
  */
 export async function prepareEngine(store: DbHandle, logger?: Logger): Promise<void> {
   const { rows } = await store.sql.executeSql(
