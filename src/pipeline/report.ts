@@ -2,8 +2,8 @@
 // and compute the day's counts. Conversations with no downloadable recording yet get a line too, so
 // the transcription stage sees what is missing and why.
 
-import { audioDir, type ManifestLine, writeManifest } from '../storage/index.js';
-import { recordingsWithConversations } from '../store/recordings.js';
+import { audioDir, type ManifestLine, openManifest } from '../storage/index.js';
+import { dayRows } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface DaySummary {
@@ -18,7 +18,7 @@ export interface DaySummary {
   failures: { reason: string; count: number }[];
 }
 
-type Row = Awaited<ReturnType<typeof recordingsWithConversations>>[number];
+type Row = ReturnType<typeof dayRows> extends AsyncGenerator<infer R> ? R : never;
 
 function lineStatus(r: Row): Pick<ManifestLine, 'status' | 'reason'> {
   if (r.conversationState === 'not_ready') {
@@ -46,54 +46,66 @@ function lineStatus(r: Row): Pick<ManifestLine, 'status' | 'reason'> {
 export async function report(deps: PipelineDeps, processDate: string): Promise<DaySummary> {
   // Every stage logs where it starts, so a run that died can be placed from its log (docs/reliability.md).
   deps.logger.info({ stage: 'report', processDate }, 'writing the manifest');
-  const rows = await recordingsWithConversations(deps.db, processDate);
-  const lines: ManifestLine[] = [];
-  const conversations = new Set<string>();
+  // Streamed: rows are read a page at a time and each line is written as it is made, so memory does not
+  // grow with the size of the day. Rows come grouped by conversation, so counting them needs no set.
+  const writer = await openManifest(audioDir(deps.config.DATA_DIR, processDate));
+  let conversations = 0;
+  let lastConversation: string | undefined;
   const byStatus: Record<string, number> = {};
   const byQueue: Record<string, Record<string, number>> = {};
   const failures = new Map<string, number>();
   let totalDurationMs = 0;
-  for (const r of rows) {
-    const q = byQueue[r.queueId] ?? { conversations: 0, recordings: 0 };
-    byQueue[r.queueId] = q;
-    if (!conversations.has(r.conversationId)) {
-      conversations.add(r.conversationId);
-      totalDurationMs += r.durationMs ?? 0;
-      q.conversations = (q.conversations ?? 0) + 1;
+  let recordingLines = 0;
+  let manifest: string;
+  try {
+    for await (const r of dayRows(deps.db, processDate)) {
+      const q = byQueue[r.queueId] ?? { conversations: 0, recordings: 0 };
+      byQueue[r.queueId] = q;
+      if (r.conversationId !== lastConversation) {
+        lastConversation = r.conversationId;
+        conversations++;
+        totalDurationMs += r.durationMs ?? 0;
+        q.conversations = (q.conversations ?? 0) + 1;
+      }
+      // A not-recorded conversation is not a recording: it is counted, but gets no manifest line; nor
+      // does a conversation-wide request once its recordings have rows of their own.
+      if (!r.recordingId && !r.recorded && r.conversationState === 'ready') continue;
+      if (r.state === 'expanded') continue;
+      const s = lineStatus(r);
+      await writer.write({
+        conversationId: r.conversationId,
+        recordingId: r.recordingId ?? null,
+        queueId: r.queueId,
+        queueIds: r.queueIds,
+        agentUserIds: r.agentUserIds,
+        conversationStart: r.conversationStart,
+        conversationEnd: r.conversationEnd,
+        durationMs: r.durationMs,
+        direction: r.direction,
+        contentType: r.contentType,
+        file: r.state === 'downloaded' ? r.file : null,
+        bytes: r.state === 'downloaded' ? r.bytes : null,
+        sha256: r.state === 'downloaded' ? r.sha256 : null,
+        ...s,
+      } as ManifestLine);
+      byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
+      if (r.recordingId) {
+        recordingLines++;
+        q.recordings = (q.recordings ?? 0) + 1;
+      }
+      q[s.status] = (q[s.status] ?? 0) + 1;
+      if (s.status !== 'downloaded' && s.reason) failures.set(s.reason, (failures.get(s.reason) ?? 0) + 1);
     }
-    // A not-recorded conversation is not a recording: it is counted, but gets no manifest line; nor
-    // does a conversation-wide request once its recordings have rows of their own.
-    if (!r.recordingId && !r.recorded && r.conversationState === 'ready') continue;
-    if (r.state === 'expanded') continue;
-    const s = lineStatus(r);
-    lines.push({
-      conversationId: r.conversationId,
-      recordingId: r.recordingId ?? null,
-      queueId: r.queueId,
-      queueIds: r.queueIds,
-      agentUserIds: r.agentUserIds,
-      conversationStart: r.conversationStart,
-      conversationEnd: r.conversationEnd,
-      durationMs: r.durationMs,
-      direction: r.direction,
-      contentType: r.contentType,
-      file: r.state === 'downloaded' ? r.file : null,
-      bytes: r.state === 'downloaded' ? r.bytes : null,
-      sha256: r.state === 'downloaded' ? r.sha256 : null,
-      ...s,
-    } as ManifestLine);
-    byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
-    if (r.recordingId) q.recordings = (q.recordings ?? 0) + 1;
-    q[s.status] = (q[s.status] ?? 0) + 1;
-    if (s.status !== 'downloaded' && s.reason) failures.set(s.reason, (failures.get(s.reason) ?? 0) + 1);
+    manifest = await writer.commit();
+  } catch (e) {
+    await writer.abort();
+    throw e;
   }
-  const dir = audioDir(deps.config.DATA_DIR, processDate);
-  const manifest = await writeManifest(dir, lines);
   return {
     processDate,
     manifest,
-    conversations: conversations.size,
-    recordings: lines.filter((l) => l.recordingId).length,
+    conversations,
+    recordings: recordingLines,
     byStatus,
     byQueue,
     totalDurationMs,

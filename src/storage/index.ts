@@ -18,6 +18,8 @@ export {
   MANIFEST_STATUSES,
   type ManifestLine,
   type ManifestStatus,
+  type ManifestWriter,
+  openManifest,
   readManifest,
   serializeManifestLine,
   writeManifest,

@@ -175,38 +175,89 @@ export async function requeueFailed(db: Db, processDate: string): Promise<number
   return rows.length;
 }
 
-/** Every known recording of a date joined with its conversation: the manifest's source. */
-export async function recordingsWithConversations(db: Db, processDate: string) {
-  return db
-    .select({
-      conversationId: conversations.conversationId,
-      queueId: conversations.queueId,
-      queueIds: conversations.queueIds,
-      agentUserIds: conversations.agentUserIds,
-      conversationStart: conversations.conversationStart,
-      conversationEnd: conversations.conversationEnd,
-      durationMs: conversations.durationMs,
-      direction: conversations.direction,
-      conversationState: conversations.state,
-      recorded: conversations.recorded,
-      lookedUp: conversations.lookedUp,
-      recordingId: recordings.recordingId,
-      media: recordings.media,
-      state: recordings.state,
-      reason: recordings.reason,
-      file: recordings.file,
-      bytes: recordings.bytes,
-      sha256: recordings.sha256,
-      contentType: recordings.contentType,
-    })
-    .from(conversations)
-    .leftJoin(recordings, eq(recordings.conversationId, conversations.conversationId))
-    .where(eq(conversations.processDate, processDate))
-    .orderBy(
-      asc(conversations.conversationStart),
-      asc(conversations.conversationId),
-      asc(recordings.recordingId),
-    );
+/** Conversations per page of `dayRows`: two small statements per page, whatever the size of the day. */
+const DAY_ROWS_PAGE = 500;
+
+const byteOrder = (column: unknown) => sql`${column} collate "C"`;
+
+/**
+ * The manifest's source: every conversation of a date with each of its known recordings (a conversation
+ * without one comes once, with null recording fields), in manifest order (conversationStart, then
+ * conversationId, then recordingId, compared byte by byte whatever the database's collation). Read a
+ * page of conversations at a time, so memory does not grow with the day.
+ */
+export async function* dayRows(db: Db, processDate: string, pageSize = DAY_ROWS_PAGE) {
+  let after: { start: string; id: string } | undefined;
+  for (;;) {
+    const page = await db
+      .select({
+        conversationId: conversations.conversationId,
+        queueId: conversations.queueId,
+        queueIds: conversations.queueIds,
+        agentUserIds: conversations.agentUserIds,
+        conversationStart: conversations.conversationStart,
+        conversationEnd: conversations.conversationEnd,
+        durationMs: conversations.durationMs,
+        direction: conversations.direction,
+        conversationState: conversations.state,
+        recorded: conversations.recorded,
+        lookedUp: conversations.lookedUp,
+      })
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.processDate, processDate),
+          after
+            ? sql`(${byteOrder(conversations.conversationStart)}, ${byteOrder(conversations.conversationId)}) > (${after.start}, ${after.id})`
+            : undefined,
+        ),
+      )
+      .orderBy(byteOrder(conversations.conversationStart), byteOrder(conversations.conversationId))
+      .limit(pageSize);
+    if (page.length === 0) return;
+    const found = await db
+      .select({
+        conversationId: recordings.conversationId,
+        recordingId: recordings.recordingId,
+        media: recordings.media,
+        state: recordings.state,
+        reason: recordings.reason,
+        file: recordings.file,
+        bytes: recordings.bytes,
+        sha256: recordings.sha256,
+        contentType: recordings.contentType,
+      })
+      .from(recordings)
+      .where(sql`${recordings.conversationId} = any(${sql.param(page.map((c) => c.conversationId))}::text[])`)
+      .orderBy(byteOrder(recordings.conversationId), byteOrder(recordings.recordingId));
+    const ofConversation = new Map<string, (typeof found)[number][]>();
+    for (const r of found) {
+      const list = ofConversation.get(r.conversationId);
+      if (list) list.push(r);
+      else ofConversation.set(r.conversationId, [r]);
+    }
+    for (const c of page) {
+      const recs = ofConversation.get(c.conversationId);
+      if (!recs) {
+        yield {
+          ...c,
+          recordingId: null,
+          media: null,
+          state: null,
+          reason: null,
+          file: null,
+          bytes: null,
+          sha256: null,
+          contentType: null,
+        };
+        continue;
+      }
+      for (const r of recs) yield { ...c, ...r };
+    }
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1]!;
+    after = { start: last.conversationStart, id: last.conversationId };
+  }
 }
 
 /**

@@ -79,10 +79,30 @@ function urlFor(database: string): string {
   return u.toString();
 }
 
+export interface TestDatabaseOptions {
+  /**
+   * An ICU locale for the database's default collation (e.g. `en-US`), as many production servers have,
+   * instead of the test server's C.UTF-8: text then sorts linguistically, not byte by byte.
+   */
+  icuLocale?: string;
+}
+
 /** Creates an empty, uniquely named database on the test server. */
-export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'test',
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const name = databaseName(prefix);
-  await withAdminClient((c) => c.query(`create database "${name}"`));
+  const locale = options.icuLocale;
+  if (locale !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/.test(locale))
+    throw new Error(`not an ICU locale: ${locale}`);
+  await withAdminClient((c) =>
+    c.query(
+      locale
+        ? `create database "${name}" template template0 locale_provider icu icu_locale '${locale}' locale 'C.UTF-8'`
+        : `create database "${name}"`,
+    ),
+  );
   let dropped = false;
   return {
     name,

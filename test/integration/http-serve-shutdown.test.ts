@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openDb } from '../../src/store/db.js';
-import { recordingsWithConversations } from '../../src/store/recordings.js';
+import { dayRows } from '../../src/store/recordings.js';
 import { listRuns } from '../../src/store/runs.js';
 
 const DAY = DateTime.now().setZone('America/Lima').minus({ days: 3 }).toISODate()!;
@@ -85,7 +85,8 @@ describe('serve on SIGTERM during a run', () => {
       expect(runs[0]!.error).toMatch(/interrupt|SIGTERM|abort/i);
       // Stopping the service is not a failed day: nobody gets a failure e-mail.
       expect(emu.notifications()).toEqual([]);
-      const rows = await recordingsWithConversations(store.db, DAY);
+      const rows = [];
+      for await (const r of dayRows(store.db, DAY)) rows.push(r);
       const downloaded = new Map(rows.filter((r) => r.state === 'downloaded').map((r) => [r.file, r.bytes]));
       const notDone = rows.filter(
         (r) => r.recordingId && r.state !== 'downloaded' && r.state !== 'unavailable',

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ManifestLine, readManifest, writeManifest } from '../../src/storage/index.js';
+import { type ManifestLine, openManifest, readManifest, writeManifest } from '../../src/storage/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -34,7 +34,7 @@ function line(overrides: Partial<ManifestLine>): ManifestLine {
 }
 
 describe('manifest.jsonl', () => {
-  it('round-trips, sorted by conversationStart then recordingId', async () => {
+  it('round-trips, sorted by conversationStart, then conversationId, then recordingId', async () => {
     const late = line({ conversationId: 'c-3', conversationStart: '2024-01-31T12:00:00.000Z' });
     const earlyB = line({ conversationId: 'c-2', recordingId: 'r-b' });
     const earlyA = line({
@@ -48,8 +48,32 @@ describe('manifest.jsonl', () => {
       queueId: null,
       reason: 'recording archived',
     });
-    await writeManifest(dir, [late, earlyB, earlyA]);
-    expect(await readManifest(dir)).toEqual([earlyA, earlyB, late]);
+    // Same start as c-2: the conversation id decides before the recording id does.
+    const earlyOther = line({ conversationId: 'c-10', recordingId: 'r-z' });
+    await writeManifest(dir, [late, earlyB, earlyA, earlyOther]);
+    expect(await readManifest(dir)).toEqual([earlyOther, earlyA, earlyB, late]);
+  });
+
+  it('streams a large manifest in order and refuses a line out of order, keeping the old manifest', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      line({ conversationId: `c-${String(i).padStart(5, '0')}`, recordingId: `r-${i}` }),
+    );
+    const writer = await openManifest(dir);
+    for (const l of lines) await writer.write(l);
+    // Written out in chunks as it goes, not held until commit (3,000 lines are about 1 MB).
+    expect((await readFile(path.join(dir, 'manifest.jsonl.tmp'))).length).toBeGreaterThan(500_000);
+    await writer.commit();
+    expect(await readManifest(dir)).toEqual(lines);
+
+    const again = await openManifest(dir);
+    await again.write(lines[1]!);
+    await expect(again.write(lines[0]!)).rejects.toMatchObject({
+      code: 'MANIFEST_INVALID',
+      message: expect.stringMatching(/entry 1 \(c-00000\/r-0\) is out of order/),
+    });
+    await again.abort();
+    expect(await readdir(dir)).toEqual(['manifest.jsonl']);
+    expect(await readManifest(dir)).toHaveLength(3000);
   });
 
   it('writes one object per line with a stable key order, whatever order the caller used', async () => {

@@ -11,11 +11,11 @@ import { claimNotification, markNotification } from '../../src/store/notificatio
 import {
   batchItems,
   createBatch,
+  dayRows,
   markBatchSubmitted,
   openBatches,
   pendingRecordings,
   recordDownloaded,
-  recordingsWithConversations,
   upsertExpandedRecordings,
 } from '../../src/store/recordings.js';
 import { finishRun, listRuns, startRuns } from '../../src/store/runs.js';
@@ -37,6 +37,12 @@ const conversation = (id: string, state: 'ready' | 'not_ready' = 'ready') => ({
   state,
   recorded: true,
 });
+
+async function allDayRows(db: DbHandle['db'], date: string, pageSize?: number) {
+  const rows = [];
+  for await (const r of dayRows(db, date, pageSize)) rows.push(r);
+  return rows;
+}
 
 function storeContract(open: () => Promise<DbHandle>) {
   let store: DbHandle;
@@ -96,7 +102,7 @@ function storeContract(open: () => Promise<DbHandle>) {
       { conversationId: 'c1', recordingId: 'r1' },
       { file: 'c1_r1.wav', bytes: 10, sha256: 'ab'.repeat(32), contentType: 'audio/wav' },
     );
-    const rows = await recordingsWithConversations(store.db, DATE);
+    const rows = await allDayRows(store.db, DATE);
     expect(rows.find((r) => r.recordingId === 'r1')).toMatchObject({ state: 'downloaded', bytes: 10 });
     const open = await openBatches(store.db, [DATE]);
     expect(open.find((b) => b.id === batch!.id)).toMatchObject({ jobId: 'job-123', status: 'submitted' });
@@ -132,7 +138,7 @@ function storeContract(open: () => Promise<DbHandle>) {
         ),
       ),
     );
-    const rows = (await recordingsWithConversations(store.db, DATE)).filter((r) => r.conversationId === 'c3');
+    const rows = (await allDayRows(store.db, DATE)).filter((r) => r.conversationId === 'c3');
     expect(rows).toHaveLength(70);
     for (const r of rows) {
       const i = ids.indexOf(r.recordingId ?? '');
@@ -170,12 +176,51 @@ function storeContract(open: () => Promise<DbHandle>) {
       'c4/e2': 'batched',
       'c4/e3': 'batched',
     });
-    const rows = (await recordingsWithConversations(store.db, DATE)).filter((r) => r.conversationId === 'c4');
+    const rows = (await allDayRows(store.db, DATE)).filter((r) => r.conversationId === 'c4');
     expect(rows.map((r) => [r.recordingId, r.state, r.contentType])).toEqual([
       ['e1', 'downloaded', 'audio/wav'],
       ['e2', 'batched', 'audio/wav'],
       ['e3', 'batched', 'audio/wav'],
     ]);
+  });
+
+  it('dayRows reads a day a page at a time, in byte order of start, conversation and recording', async () => {
+    const day = '2026-11-20';
+    const at = (id: string, conversationStart: string) => ({
+      ...conversation(id),
+      processDate: day,
+      conversationStart,
+    });
+    const same = '2026-11-20T15:00:00.000Z';
+    // Mixed case and punctuation: a linguistic collation would order these differently from bytes.
+    await upsertConversations(store.db, [
+      at('b-1', same),
+      at('B-2', same),
+      at('a_3', same),
+      at('_z', same),
+      at('late', '2026-11-20T16:00:00.000Z'),
+      at('early', '2026-11-20T09:00:00.000Z'),
+      { ...conversation('other'), processDate: '2026-11-21' },
+    ]);
+    const found = (...ids: string[]) =>
+      ids.map((recordingId) => ({
+        recordingId,
+        media: 'audio',
+        fileState: 'AVAILABLE',
+        state: 'pending' as const,
+        reason: null,
+      }));
+    await recordLookup(store.db, 'b-1', day, found('rb', 'Ra', 'r-c'));
+    await recordLookup(store.db, 'early', day, found('x'));
+    await recordLookup(store.db, 'other', '2026-11-21', found('y'));
+    const keys = (rows: Awaited<ReturnType<typeof allDayRows>>) =>
+      rows.map((r) => `${r.conversationId}/${r.recordingId ?? '-'}`);
+    const expected = ['early/x', 'B-2/-', '_z/-', 'a_3/-', 'b-1/Ra', 'b-1/r-c', 'b-1/rb', 'late/-'];
+    expect(keys(await allDayRows(store.db, day))).toEqual(expected);
+    // Page boundaries inside a run of equal starts, and after a conversation with several recordings.
+    for (const size of [1, 2, 3]) expect(keys(await allDayRows(store.db, day, size))).toEqual(expected);
+    const withoutRecording = (await allDayRows(store.db, day)).find((r) => r.conversationId === 'late');
+    expect(withoutRecording).toMatchObject({ recordingId: null, state: null, file: null, lookedUp: false });
   });
 
   it('a notification outcome is claimed once', async () => {
@@ -216,10 +261,12 @@ describe('store on embedded PGlite', () => {
 });
 
 const pgUrl = requirePostgres();
-describe.skipIf(!pgUrl)('store on PostgreSQL', () => {
+describe.skipIf(!pgUrl)('store on PostgreSQL (ICU en-US collation)', () => {
   let db: TestDatabase;
   beforeAll(async () => {
-    db = await createTestDatabase('store');
+    // A linguistic default collation, as production servers often have, so orderings that must be
+    // byte order (the manifest's) are tested where they could go wrong; PGlite above sorts by bytes.
+    db = await createTestDatabase('store', { icuLocale: 'en-US' });
   });
   afterAll(async () => {
     await db?.drop();
