@@ -5,8 +5,8 @@
 // Prints the wall time, process start → first request, then one line per second of the run with the
 // requests started in it by kind (query pages, metadata, batch submit/poll, downloads). Same emulator
 // knobs as `npm run bench`. BENCH_CLI_NODE_OPTIONS is passed to the CLI as NODE_OPTIONS (e.g. an
-// --import of a profiler, or of bench/pglite-statements.mjs), and what such an import prints on the
-// CLI's stderr is printed after the timeline.
+// --import of a profiler, of bench/pglite-statements.mjs or of bench/memory.mjs), and what such an
+// import prints on the CLI's stderr is printed after the timeline.
 import { DateTime } from 'luxon';
 import { startEmulatorProcess } from './emulator.js';
 import { runOurs } from './ours.js';
@@ -27,6 +27,8 @@ const emu = await startEmulatorProcess(
   process.cwd(),
 );
 try {
+  // As `npm run bench` does: the emulator builds the day (and its neighbours) before the run, not during it.
+  await emu.warm(date);
   const r = await runOurs({
     cwd: process.cwd(),
     baseUrl: emu.url,
