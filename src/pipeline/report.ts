@@ -2,7 +2,7 @@
 // and compute the day's counts. Conversations with no downloadable recording yet get a line too, so
 // the transcription stage sees what is missing and why.
 
-import { audioDir, type ManifestLine, openManifest } from '../storage/index.js';
+import { audioDir, type ManifestLine, streamManifest } from '../storage/index.js';
 import { dayRows } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -48,7 +48,6 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
   deps.logger.info({ stage: 'report', processDate }, 'writing the manifest');
   // Streamed: rows are read a page at a time and each line is written as it is made, so memory does not
   // grow with the size of the day. Rows come grouped by conversation, so counting them needs no set.
-  const writer = await openManifest(audioDir(deps.config.DATA_DIR, processDate));
   let conversations = 0;
   let lastConversation: string | undefined;
   const byStatus: Record<string, number> = {};
@@ -56,8 +55,7 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
   const failures = new Map<string, number>();
   let totalDurationMs = 0;
   let recordingLines = 0;
-  let manifest: string;
-  try {
+  async function* lines(): AsyncGenerator<ManifestLine> {
     for await (const r of dayRows(deps.db, processDate)) {
       const q = byQueue[r.queueId] ?? { conversations: 0, recordings: 0 };
       byQueue[r.queueId] = q;
@@ -72,7 +70,14 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
       if (!r.recordingId && !r.recorded && r.conversationState === 'ready') continue;
       if (r.state === 'expanded') continue;
       const s = lineStatus(r);
-      await writer.write({
+      byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
+      if (r.recordingId) {
+        recordingLines++;
+        q.recordings = (q.recordings ?? 0) + 1;
+      }
+      q[s.status] = (q[s.status] ?? 0) + 1;
+      if (s.status !== 'downloaded' && s.reason) failures.set(s.reason, (failures.get(s.reason) ?? 0) + 1);
+      yield {
         conversationId: r.conversationId,
         recordingId: r.recordingId ?? null,
         queueId: r.queueId,
@@ -87,20 +92,10 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
         bytes: r.state === 'downloaded' ? r.bytes : null,
         sha256: r.state === 'downloaded' ? r.sha256 : null,
         ...s,
-      } as ManifestLine);
-      byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
-      if (r.recordingId) {
-        recordingLines++;
-        q.recordings = (q.recordings ?? 0) + 1;
-      }
-      q[s.status] = (q[s.status] ?? 0) + 1;
-      if (s.status !== 'downloaded' && s.reason) failures.set(s.reason, (failures.get(s.reason) ?? 0) + 1);
+      } as ManifestLine;
     }
-    manifest = await writer.commit();
-  } catch (e) {
-    await writer.abort();
-    throw e;
   }
+  const manifest = await streamManifest(audioDir(deps.config.DATA_DIR, processDate), lines());
   return {
     processDate,
     manifest,

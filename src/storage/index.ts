@@ -18,9 +18,8 @@ export {
   MANIFEST_STATUSES,
   type ManifestLine,
   type ManifestStatus,
-  type ManifestWriter,
-  openManifest,
   readManifest,
   serializeManifestLine,
+  streamManifest,
   writeManifest,
 } from './manifest.js';

@@ -1,7 +1,7 @@
 // manifest.jsonl is the hand-off to the transcription stage: one line per recording of the day,
 // including the ones that could not be downloaded (with the reason). It is rewritten whole and
 // atomically, in a fixed order and with a fixed key order, so the same day always produces the same bytes.
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../lib/errors.js';
@@ -87,110 +87,69 @@ export function serializeManifestLine(line: ManifestLine): string {
   return JSON.stringify(ordered);
 }
 
-/** Bytes of serialized lines gathered before one write to the temp file. */
+/** Characters of serialized lines (mostly ASCII, so about bytes) gathered before one write. */
 const WRITE_CHUNK = 64 * 1024;
 
-export interface ManifestWriter {
-  /** Appends a line. Lines must come in manifest order (compareLines); an invalid line throws MANIFEST_INVALID. */
-  write(line: ManifestLine): Promise<void>;
-  /** Makes the new manifest durable and puts it in place of the old one; returns its path. */
-  commit(): Promise<string>;
-  /** Drops the temp file: the previous manifest stays as it was. Safe to call after a failed write or commit. */
-  abort(): Promise<void>;
+function checkLine(file: string, line: ManifestLine, i: number, previous: ManifestLine | undefined): void {
+  const result = lineSchema.safeParse(line);
+  const problem = !result.success
+    ? `${result.error.issues[0]?.path.join('.') || ''} ${result.error.issues[0]?.message ?? 'is invalid'}`
+    : previous && compareLines(previous, line) > 0
+      ? 'is out of order'
+      : undefined;
+  if (problem) {
+    throw new AppError(
+      'MANIFEST_INVALID',
+      `refusing to write ${file}: entry ${i} (${line.conversationId}/${line.recordingId}) ${problem}`,
+    );
+  }
 }
 
 /**
- * Starts a new `<dir>/manifest.jsonl`, written line by line to a temp file and put in place atomically
- * by `commit` (fsync, rename, directory fsync): readers see the old manifest or the new one, never half
- * of one. Memory stays flat whatever the size of the day: lines are written out in 64 KiB chunks.
+ * Writes `<dir>/manifest.jsonl` from lines that come in manifest order (compareLines), atomically (temp
+ * file, fsync, rename): readers see the old manifest or the new one, never half of one. Lines are written
+ * out in 64 KiB chunks as they come, so memory stays flat whatever the size of the day. An invalid or
+ * out-of-order line, or an error from `lines`, leaves the previous manifest as it was.
  */
-export async function openManifest(dir: string): Promise<ManifestWriter> {
+export async function streamManifest(
+  dir: string,
+  lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
+): Promise<string> {
   const file = path.join(dir, MANIFEST_FILE);
   const tmp = file + TMP_SUFFIX;
-  let fh: FileHandle | undefined;
   try {
     await mkdir(dir, { recursive: true });
-    fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'w');
+    try {
+      let chunk = '';
+      let i = 0;
+      let previous: ManifestLine | undefined;
+      for await (const line of lines) {
+        checkLine(file, line, i++, previous);
+        previous = line;
+        chunk += `${serializeManifestLine(line)}\n`;
+        if (chunk.length >= WRITE_CHUNK) {
+          await fh.write(chunk, null, 'utf8');
+          chunk = '';
+        }
+      }
+      if (chunk) await fh.write(chunk, null, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
   } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
     throw mapFsError(e, dir);
   }
-  const handle = fh;
-  let chunk: string[] = [];
-  let chunkBytes = 0;
-  let count = 0;
-  let previous: ManifestLine | undefined;
-  let closed = false;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const text = chunk.join('');
-    chunk = [];
-    chunkBytes = 0;
-    try {
-      await handle.write(text, null, 'utf8');
-    } catch (e) {
-      throw mapFsError(e, dir);
-    }
-  };
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
-  const abort = async () => {
-    await close().catch(() => {});
-    await rm(tmp, { force: true }).catch(() => {});
-  };
-  return {
-    async write(line) {
-      const i = count++;
-      const result = lineSchema.safeParse(line);
-      if (!result.success) {
-        const issue = result.error.issues[0];
-        throw new AppError(
-          'MANIFEST_INVALID',
-          `refusing to write ${file}: entry ${i} (${line.conversationId}/${line.recordingId}) ` +
-            `${issue?.path.join('.') || ''} ${issue?.message ?? 'is invalid'}`,
-        );
-      }
-      if (previous && compareLines(previous, line) > 0) {
-        throw new AppError(
-          'MANIFEST_INVALID',
-          `refusing to write ${file}: entry ${i} (${line.conversationId}/${line.recordingId}) is out of order`,
-        );
-      }
-      previous = line;
-      const text = `${serializeManifestLine(line)}\n`;
-      chunk.push(text);
-      chunkBytes += text.length;
-      if (chunkBytes >= WRITE_CHUNK) await flush();
-    },
-    async commit() {
-      try {
-        await flush();
-        await handle.sync();
-        await close();
-        await rename(tmp, file);
-      } catch (e) {
-        await abort();
-        throw mapFsError(e, dir);
-      }
-      await syncDir(dir);
-      return file;
-    },
-    abort,
-  };
+  await syncDir(dir);
+  return file;
 }
 
-/** Writes a whole manifest from lines in any order (sorted here); see openManifest. */
-export async function writeManifest(dir: string, lines: readonly ManifestLine[]): Promise<string> {
-  const writer = await openManifest(dir);
-  try {
-    for (const line of [...lines].sort(compareLines)) await writer.write(line);
-    return await writer.commit();
-  } catch (e) {
-    await writer.abort();
-    throw e;
-  }
+/** Writes a whole manifest from lines in any order (sorted here); see streamManifest. */
+export function writeManifest(dir: string, lines: readonly ManifestLine[]): Promise<string> {
+  return streamManifest(dir, [...lines].sort(compareLines));
 }
 
 /** Reads `<dir>/manifest.jsonl`; an absent manifest is an empty list. Invalid lines throw MANIFEST_INVALID. */

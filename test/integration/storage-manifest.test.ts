@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ManifestLine, openManifest, readManifest, writeManifest } from '../../src/storage/index.js';
+import { type ManifestLine, readManifest, streamManifest, writeManifest } from '../../src/storage/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -58,20 +58,22 @@ describe('manifest.jsonl', () => {
     const lines = Array.from({ length: 3000 }, (_, i) =>
       line({ conversationId: `c-${String(i).padStart(5, '0')}`, recordingId: `r-${i}` }),
     );
-    const writer = await openManifest(dir);
-    for (const l of lines) await writer.write(l);
-    // Written out in chunks as it goes, not held until commit (3,000 lines are about 1 MB).
-    expect((await readFile(path.join(dir, 'manifest.jsonl.tmp'))).length).toBeGreaterThan(500_000);
-    await writer.commit();
+    let onDiskBeforeCommit = 0;
+    await streamManifest(
+      dir,
+      (async function* () {
+        yield* lines;
+        // Written out in chunks as it goes, not held until the end (3,000 lines are about 1 MB).
+        onDiskBeforeCommit = (await readFile(path.join(dir, 'manifest.jsonl.tmp'))).length;
+      })(),
+    );
+    expect(onDiskBeforeCommit).toBeGreaterThan(500_000);
     expect(await readManifest(dir)).toEqual(lines);
 
-    const again = await openManifest(dir);
-    await again.write(lines[1]!);
-    await expect(again.write(lines[0]!)).rejects.toMatchObject({
+    await expect(streamManifest(dir, [lines[1]!, lines[0]!])).rejects.toMatchObject({
       code: 'MANIFEST_INVALID',
       message: expect.stringMatching(/entry 1 \(c-00000\/r-0\) is out of order/),
     });
-    await again.abort();
     expect(await readdir(dir)).toEqual(['manifest.jsonl']);
     expect(await readManifest(dir)).toHaveLength(3000);
   });
