@@ -1,11 +1,11 @@
-// A bad night on Genesys Cloud (bench/chaos.ts at a size that fits CI): 429s with Retry-After, 503s,
+// A bad night on Genesys Cloud (test/support/chaos.ts at a size that fits CI): 429s with Retry-After, 503s,
 // resets, answers slower than HTTP_TIMEOUT_MS, tokens that expire every few seconds, stalled batch jobs,
 // expired result URLs and truncated audio. What a user would notice if this failed: a recording missing
 // from disk, a wrong file, a missing reason in the manifest, or a crash.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChaosReport, formatChaos, runChaos } from '../../bench/chaos.js';
-import { dataDirTemplate } from '../../bench/kill-resume.js';
+import { type ChaosReport, formatChaos, runChaos } from '../support/chaos.js';
+import { dataDirTemplate } from '../support/data-dirs.js';
 
 describe('a day of injected faults', () => {
   let template: string;

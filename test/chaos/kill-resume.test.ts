@@ -1,14 +1,10 @@
-// Crash at any point, resume, same result: bench/kill-resume.ts at a size that fits CI. The run is
+// Crash at any point, resume, same result: test/support/kill-resume.ts at a size that fits CI. The run is
 // SIGKILLed at ≥ 20 random moments over every stage and restarted each time; what a user would notice
 // if this failed is a lost or duplicated recording, a different manifest, or a second e-mail.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dataDirTemplate,
-  formatKillResume,
-  type KillResumeReport,
-  runKillResume,
-} from '../../bench/kill-resume.js';
+import { dataDirTemplate } from '../support/data-dirs.js';
+import { formatKillResume, type KillResumeReport, runKillResume } from '../support/kill-resume.js';
 
 const KILLS = 21;
 

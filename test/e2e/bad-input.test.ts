@@ -6,19 +6,12 @@ import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CliExit,
-  cliEnv,
-  dataDirTemplate,
-  expectedRecordings,
-  freshDataDir,
-  pastWeekday,
-  runCli,
-  snapshotOutput,
-  spawnCli,
-} from '../../bench/kill-resume.js';
+
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
-import { type RecordingProxy, startProxy } from '../chaos/proxy.js';
+import { type CliExit, cliEnv, runCli, spawnCli } from '../support/cli.js';
+import { dataDirTemplate, freshDataDir, snapshotOutput } from '../support/data-dirs.js';
+import { expectedRecordings, pastWeekday } from '../support/expected.js';
+import { type RecordingProxy, startProxy } from '../support/recording-proxy.js';
 
 const ZONE = 'America/Lima';
 const TODAY = DateTime.now().setZone(ZONE).startOf('day');

@@ -4,20 +4,12 @@
 import { rm } from 'node:fs/promises';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CliExit,
-  cliEnv,
-  dataDirTemplate,
-  type Expected,
-  expectedRecordings,
-  freshDataDir,
-  type OutputSnapshot,
-  pastWeekday,
-  runCli,
-  snapshotOutput,
-} from '../../bench/kill-resume.js';
+
 import type { JournalEntry } from '../../src/emulator/index.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type CliExit, cliEnv, runCli } from '../support/cli.js';
+import { dataDirTemplate, freshDataDir, type OutputSnapshot, snapshotOutput } from '../support/data-dirs.js';
+import { type Expected, expectedRecordings, pastWeekday } from '../support/expected.js';
 
 const ZONE = 'America/Lima';
 const DATE = pastWeekday(2, ZONE); // a finished weekday; the day after it is not a Sunday

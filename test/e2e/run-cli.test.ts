@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsConversation } from '../../src/contracts/genesys.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
-import { type CliResult, runCli as cli, sha256 } from '../helpers/cli.js';
+import { type CliExit, runCli as cli, sha256 } from '../support/cli.js';
 
 const DATE = '2026-11-24'; // a Tuesday
 const BATCH_SIZE = 7;
@@ -38,7 +38,7 @@ describe('audio-extract run against the emulator', () => {
   let dataDir: string;
   let env: Record<string, string>;
   let queues: string[];
-  let first: CliResult;
+  let first: CliExit;
 
   beforeAll(async () => {
     emu = await buildEmulator({ seed: 7, conversationsPerDay: 120, ratePerMinute: 6000 });

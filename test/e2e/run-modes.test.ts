@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
-import { type CliResult, emulatorEnv, runCli, sha256 } from '../helpers/cli.js';
+import { type CliExit, emulatorEnv, runCli, sha256 } from '../support/cli.js';
 
 const DATE = '2026-11-24';
 
@@ -32,7 +32,7 @@ describe.each([
 ])('run with %s', (mode, extra) => {
   let emu: Emulator;
   let dataDir: string;
-  let res: CliResult;
+  let res: CliExit;
 
   beforeAll(async () => {
     emu = await buildEmulator({ seed: 11, conversationsPerDay: 60, ratePerMinute: 6000 });

@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChaosReport, runChaos } from '../../bench/chaos.js';
-import { type CliExit, dataDirTemplate, REPO_ROOT, runCli } from '../../bench/kill-resume.js';
 import { openDb } from '../../src/store/db.js';
-import { type RecordingProxy, startProxy } from '../chaos/proxy.js';
+import { type ChaosReport, runChaos } from '../support/chaos.js';
+import { type CliExit, REPO_ROOT, runCli } from '../support/cli.js';
+import { dataDirTemplate } from '../support/data-dirs.js';
+import { type RecordingProxy, startProxy } from '../support/recording-proxy.js';
 
 const CLIENT_ID = 'secrets-test-client';
 const SECRET = `SeCrEt-${randomBytes(24).toString('hex')}`;

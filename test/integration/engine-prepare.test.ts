@@ -10,7 +10,7 @@ import { openStore } from '../../src/cli/compose.js';
 import { parseConfig } from '../../src/config/schema.js';
 import { prepareEngine, QUEUES, startEngine } from '../../src/engine/work.js';
 import type { DbHandle } from '../../src/store/db.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
 const silent = pino({ level: 'silent' });
 const pgUrl = requirePostgres();

@@ -14,7 +14,7 @@ import { QUEUES, startEngine, type WorkEngine } from '../../src/engine/work.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { defaultProcessDate, localToday } from '../../src/lib/dates.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
 const Q = '11111111-1111-4111-8111-111111111111';
 const TZ = 'America/Lima';

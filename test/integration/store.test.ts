@@ -19,7 +19,7 @@ import {
   upsertExpandedRecordings,
 } from '../../src/store/recordings.js';
 import { finishRun, listRuns, startRuns } from '../../src/store/runs.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
 const DATE = '2026-11-24';
 const Q = '39988345-a7c5-4ce5-851e-334cb54efc79';

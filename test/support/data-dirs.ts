@@ -1,0 +1,138 @@
+// DATA_DIRs for CLI runs (a template database copied instead of created each time) and snapshots of
+// what a run left in one: the date's output folder and the rows that say what was extracted.
+import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { asc } from 'drizzle-orm';
+import { startEngine } from '../../src/engine/work.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { openDb } from '../../src/store/db.js';
+import { batches, conversations, notifications, recordings, runs } from '../../src/store/schema.js';
+import { sha256 } from './cli.js';
+
+export interface OutputSnapshot {
+  manifest: string;
+  lines: Record<string, unknown>[];
+  /** audio file name → sha256 */
+  files: Map<string, string>;
+  /** names under DATA_DIR/audio that are not final files (*.part, *.tmp) */
+  leftovers: string[];
+}
+
+/** The date folder: manifest text, every file's hash, and leftovers anywhere under DATA_DIR/audio. */
+export async function snapshotOutput(dataDir: string, date: string): Promise<OutputSnapshot> {
+  const dir = path.join(dataDir, 'audio', date);
+  const manifest = await readFile(path.join(dir, 'manifest.jsonl'), 'utf8').catch(() => '');
+  const files = new Map<string, string>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name === 'manifest.jsonl' || name.endsWith('.part') || name.endsWith('.tmp')) continue;
+    files.set(name, sha256(await readFile(path.join(dir, name))));
+  }
+  const leftovers: string[] = [];
+  const all = await readdir(path.join(dataDir, 'audio'), { recursive: true }).catch(() => [] as string[]);
+  for (const f of all) if (f.endsWith('.part') || f.endsWith('.tmp')) leftovers.push(f);
+  const lines = manifest
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { manifest, lines, files, leftovers };
+}
+
+/** The rows that say what was extracted, without volatile columns (timestamps, attempts, batch ids). */
+export async function snapshotDb(dataDir: string) {
+  const handle = await openDb({ dataDir });
+  try {
+    const { db } = handle;
+    const recs = await db
+      .select({
+        conversationId: recordings.conversationId,
+        recordingId: recordings.recordingId,
+        processDate: recordings.processDate,
+        media: recordings.media,
+        fileState: recordings.fileState,
+        state: recordings.state,
+        reason: recordings.reason,
+        file: recordings.file,
+        bytes: recordings.bytes,
+        sha256: recordings.sha256,
+        contentType: recordings.contentType,
+      })
+      .from(recordings)
+      .orderBy(asc(recordings.conversationId), asc(recordings.recordingId));
+    const convs = await db
+      .select({
+        conversationId: conversations.conversationId,
+        processDate: conversations.processDate,
+        queueId: conversations.queueId,
+        queueIds: conversations.queueIds,
+        agentUserIds: conversations.agentUserIds,
+        conversationStart: conversations.conversationStart,
+        conversationEnd: conversations.conversationEnd,
+        durationMs: conversations.durationMs,
+        direction: conversations.direction,
+        state: conversations.state,
+        recorded: conversations.recorded,
+        lookedUp: conversations.lookedUp,
+      })
+      .from(conversations)
+      .orderBy(asc(conversations.conversationId));
+    const runRows = await db
+      .select({
+        processDate: runs.processDate,
+        queueId: runs.queueId,
+        status: runs.status,
+        counts: runs.counts,
+      })
+      .from(runs)
+      .orderBy(asc(runs.processDate), asc(runs.queueId));
+    const mails = await db
+      .select({
+        processDate: notifications.processDate,
+        status: notifications.status,
+        payload: notifications.payload,
+      })
+      .from(notifications)
+      .orderBy(asc(notifications.id));
+    const batchRows = await db
+      .select({
+        jobId: batches.jobId,
+        status: batches.status,
+        items: batches.items,
+        submissions: batches.submissions,
+        error: batches.error,
+      })
+      .from(batches)
+      .orderBy(asc(batches.id));
+    return {
+      recordings: recs,
+      conversations: convs,
+      runs: runRows,
+      notifications: mails,
+      batches: batchRows,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A DATA_DIR whose embedded database is already created and migrated (work engine schema included).
+ * Creating one costs ~10 s of CPU (PGlite's initdb); the harnesses copy one template instead.
+ */
+export async function dataDirTemplate(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ae-template-'));
+  const handle = await openDb({ dataDir: dir });
+  try {
+    const engine = await startEngine(handle, createLogger({ level: 'silent' }));
+    await engine.stop();
+  } finally {
+    await handle.close();
+  }
+  return dir;
+}
+
+export async function freshDataDir(prefix: string, template?: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  if (template) await cp(path.join(template, 'db'), path.join(dir, 'db'), { recursive: true });
+  return dir;
+}
