@@ -1,5 +1,9 @@
-// Bounded concurrency without a dependency: run fn over items with at most `concurrency` in flight.
-// The first error stops new work and is rethrown after in-flight calls settle.
+// Concurrency helpers without a dependency: bounded pools, a slot limiter, a coalescer and group writes.
+
+/**
+ * Runs fn over items with at most `concurrency` in flight. The first error stops new work and is
+ * rethrown after in-flight calls settle.
+ */
 export async function mapPool<T>(
   items: Iterable<T>,
   concurrency: number,
@@ -109,4 +113,23 @@ export function groupWriter<T>(
       if (!writing) void drain();
       else if (waiting.length >= opts.maxItems) full?.();
     });
+}
+
+/**
+ * A groupWriter per key object (e.g. per database handle), made on first use: `write(key, items)` gets
+ * the items that callers passed with the same key together.
+ */
+export function groupWriterPerKey<K extends object, T>(
+  write: (key: K, items: T[]) => Promise<void>,
+  opts: { maxItems: number; waitMs: number },
+): (key: K, item: T) => Promise<void> {
+  const writers = new WeakMap<K, (item: T) => Promise<void>>();
+  return (key, item) => {
+    let add = writers.get(key);
+    if (!add) {
+      add = groupWriter((items: T[]) => write(key, items), opts);
+      writers.set(key, add);
+    }
+    return add(item);
+  };
 }

@@ -5,13 +5,14 @@ import { GenesysError } from '../genesys/errors.js';
 import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
+import { FINISHED, type Upstream } from '../lib/upstream.js';
 import {
   conversationsToLookUp,
   type FoundRecording,
   recordConversationWide,
   recordLookup,
 } from '../store/conversations.js';
-import { FINISHED, type PipelineDeps, type Upstream } from './deps.js';
+import type { PipelineDeps } from './deps.js';
 
 /** Conversation-wide placeholders written per transaction in RECORDING_LOOKUP=conversation. */
 const PLACEHOLDER_CHUNK = 200;

@@ -5,11 +5,12 @@
 // (with AUDIO_FORMAT set to a converted format, the middle is the full-recordings endpoint instead)
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
+import { asUpstream } from '../lib/upstream.js';
 import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
 import { requeueFailed } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
-import { asUpstream, type DayPlan, type PipelineDeps } from './deps.js';
+import type { DayPlan, PipelineDeps } from './deps.js';
 import { type DiscoverResult, discover } from './discover.js';
 import { type LookupResult, lookUpRecordings } from './lookup.js';
 import { notify } from './notify.js';

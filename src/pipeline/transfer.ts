@@ -8,6 +8,7 @@ import { GenesysError } from '../genesys/errors.js';
 import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLimit, type Limit } from '../lib/pool.js';
+import { FINISHED, type Upstream } from '../lib/upstream.js';
 import {
   type BatchRow,
   batchItems,
@@ -18,7 +19,7 @@ import {
   pendingRecordings,
 } from '../store/recordings.js';
 import { awaitBatch } from './await-batch.js';
-import { FINISHED, type PipelineDeps, type Upstream } from './deps.js';
+import type { PipelineDeps } from './deps.js';
 import { createBatchDownloader } from './download.js';
 
 /**

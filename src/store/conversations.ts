@@ -1,9 +1,9 @@
 // Conversation rows and the recordings found for them. Upserts on natural keys: a re-run that discovers
 // the same conversations changes nothing, and one that sees a wrap-up finish moves it to `ready`.
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { groupWriterPerKey } from '../lib/pool.js';
 import type { Db } from './db.js';
-import { groupedPerDb } from './grouped.js';
-import { recordingKey } from './recordings.js';
+import { recordingKey, WRITE_GROUP } from './recordings.js';
 import {
   ALL_RECORDINGS,
   type ConversationState,
@@ -93,8 +93,8 @@ interface Lookup {
  * Records what a lookup found, atomically with marking the conversation looked up (STYLE §7). Existing
  * rows change only when they were `waiting`: nothing done or in flight is ever touched. Lookups that
  * finish together are written together, in one transaction of two statements for up to 64 of them
- * gathered over at most 25 ms (src/store/grouped.ts; one transaction per conversation cost the CLI's one thread more than
- * the lookup itself); each call resolves once its own lookup is written.
+ * gathered over at most 25 ms (WRITE_GROUP; one transaction per conversation cost the CLI's one
+ * thread more than the lookup itself); each call resolves once its own lookup is written.
  */
 export function recordLookup(
   db: Db,
@@ -105,7 +105,7 @@ export function recordLookup(
   return recordLookupGrouped(db, { conversationId, processDate, found });
 }
 
-const recordLookupGrouped = groupedPerDb(writeLookups);
+const recordLookupGrouped = groupWriterPerKey(writeLookups, WRITE_GROUP);
 
 async function writeLookups(db: Db, group: readonly Lookup[]): Promise<void> {
   // One row per recording: the same conversation twice in a group keeps its latest lookup.

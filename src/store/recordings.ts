@@ -2,11 +2,17 @@
 // BEFORE the Genesys submission, and the job id right after it: a crash can lose neither the fact that
 // recordings are in flight nor a job id that was recorded (STYLE §6).
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { groupWriterPerKey } from '../lib/pool.js';
 import type { Db } from './db.js';
-import { groupedPerDb } from './grouped.js';
 import { type BatchState, batches, conversations, type RecordingState, recordings } from './schema.js';
 
 export type BatchRow = typeof batches.$inferSelect;
+
+/**
+ * Writes that many callers make one row at a time (downloaded files, lookups) are written as one
+ * statement per group: when 64 wait, or 25 ms after the first of them arrived.
+ */
+export const WRITE_GROUP = { maxItems: 64, waitMs: 25 };
 export interface RecordingKey {
   conversationId: string;
   recordingId: string;
@@ -116,11 +122,11 @@ interface Downloaded {
   file: DownloadedFile;
 }
 
-const recordDownloadedGrouped = groupedPerDb(writeDownloaded);
+const recordDownloadedGrouped = groupWriterPerKey(writeDownloaded, WRITE_GROUP);
 
 /**
  * Records a downloaded file. Files are recorded in groups, one statement for up to 64 files gathered
- * over at most 25 ms (src/store/grouped.ts): with 8 downloads at once, one update per file was the
+ * over at most 25 ms (WRITE_GROUP): with 8 downloads at once, one update per file was the
  * largest single cost on the CLI's one thread (about 0.5 ms each in PGlite). It resolves once the
  * file's own row is written, so a download counts as done only when the database says so; callers
  * release their download slot before waiting for it (src/pipeline/fetch-file.ts).

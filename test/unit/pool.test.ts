@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesce, createLimit, groupWriter, mapPool } from '../../src/lib/pool.js';
+import { coalesce, createLimit, groupWriter, groupWriterPerKey, mapPool } from '../../src/lib/pool.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,5 +115,24 @@ describe('groupWriter', () => {
     const results = await Promise.allSettled([add('a'), add('b'), add('c')]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
     expect(calls).toBe(2);
+  });
+});
+
+describe('groupWriterPerKey', () => {
+  it('groups the items of each key apart and hands the key to the write', async () => {
+    const groups: [string, number[]][] = [];
+    const add = groupWriterPerKey(
+      async (key: { name: string }, items: number[]) => {
+        groups.push([key.name, items]);
+      },
+      { maxItems: 10, waitMs: 5 },
+    );
+    const a = { name: 'a' };
+    const b = { name: 'b' };
+    await Promise.all([add(a, 1), add(b, 2), add(a, 3)]);
+    expect(groups.sort()).toEqual([
+      ['a', [1, 3]],
+      ['b', [2]],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asUpstream, FINISHED } from '../../src/pipeline/deps.js';
+import { asUpstream, FINISHED, settleAll } from '../../src/lib/upstream.js';
 
 const settledWithin = async (p: Promise<unknown>, ms = 50): Promise<boolean> =>
   Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
@@ -44,5 +44,25 @@ describe('asUpstream', () => {
   it('FINISHED never makes anyone wait', async () => {
     expect(FINISHED.done()).toBe(true);
     expect(await settledWithin(FINISHED.wrote())).toBe(true);
+  });
+});
+
+describe('settleAll', () => {
+  it('resolves with every value in order', async () => {
+    expect(await settleAll([Promise.resolve(1), Promise.resolve('two')] as const)).toEqual([1, 'two']);
+  });
+
+  it('rejects with the first error in the order given, only once every promise has settled', async () => {
+    let lateEnded = false;
+    const late = new Promise<number>((resolve) =>
+      setTimeout(() => {
+        lateEnded = true;
+        resolve(3);
+      }, 30),
+    );
+    const second = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('second')), 10));
+    const first = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('first')), 20));
+    await expect(settleAll([first, second, late] as const)).rejects.toThrow('first');
+    expect(lateEnded).toBe(true);
   });
 });
