@@ -2,11 +2,11 @@
 // parsed config (database, Genesys client, logger, clock) and knows how to tear it down.
 import type { Logger } from 'pino';
 import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
-import { prepareEngine } from '../engine/work.js';
 import type { GenesysClient } from '../genesys/types.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
+import { prepareJobQueue } from '../scheduler/job-queue.js';
 import { type DbHandle, openDb } from '../store/db.js';
 
 export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
@@ -22,14 +22,14 @@ export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger
 }
 
 /**
- * The database, set up completely: our migrations (openDb) and the work engine's schema and queue
- * (prepareEngine), so a database created by `status` or `doctor` is the one every later run opens.
+ * The database, set up completely: our migrations (openDb) and the job queue's schema and day queue
+ * (prepareJobQueue), so a database created by `status` or `doctor` is the one every later run opens.
  */
 export async function openStore(config: Config, logger?: Logger): Promise<DbHandle> {
   return openDb({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
-    setUp: (store) => prepareEngine(store, logger),
+    setUp: (store) => prepareJobQueue(store, logger),
   });
 }
 

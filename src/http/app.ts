@@ -3,9 +3,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { ExtractDayJob } from '../engine/work.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import type { Metrics } from '../metrics/index.js';
+import type { StartedDay } from '../scheduler/day-jobs.js';
+import type { DayRequest } from '../scheduler/plan-days.js';
 import type { Db } from '../store/db.js';
 import { installAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
@@ -27,8 +28,8 @@ export interface AppDeps {
   db: Db;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
-  /** Queues a process date for extraction (pg-boss extract-day) and returns the job id. */
-  enqueueDay(job: ExtractDayJob): Promise<string>;
+  /** Starts days through the job queue (startDays, src/scheduler/day-jobs.ts): one job per date. */
+  startDays(request: DayRequest): Promise<StartedDay[]>;
   metrics: Metrics;
   logger?: Logger;
   clock?: Clock;

@@ -16,7 +16,7 @@ import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** Raw SQL for the work engine (pg-boss) on the same database. */
+/** Raw SQL for the job queue (pg-boss) on the same database. */
 export interface SqlExecutor {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
@@ -192,7 +192,7 @@ async function openPostgres(url: string, setUp?: SetUp): Promise<DbHandle> {
   let ready = false;
   try {
     // drizzle's migrator takes no lock: serialise concurrent worker start-ups (P9). The rest of the
-    // set-up (the work engine's schema) runs under the same lock: pg-boss' own lock does not stop two
+    // set-up (the job queue's schema) runs under the same lock: pg-boss' own lock does not stop two
     // workers creating its schema at once on a new database (a unique violation on pg_namespace).
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
@@ -208,7 +208,7 @@ async function openPostgres(url: string, setUp?: SetUp): Promise<DbHandle> {
 
 /**
  * Opens (creating and migrating if needed) the database. `setUp` runs after the migrations, under the
- * same lock on PostgreSQL, for the rest of the schema (the work engine's, src/engine/work.ts).
+ * same lock on PostgreSQL, for the rest of the schema (the job queue's, src/scheduler/job-queue.ts).
  */
 export async function openDb(opts: {
   databaseUrl?: string;

@@ -1,5 +1,5 @@
 // The operations API on a real embedded database (PGlite) seeded through the store functions, with the
-// real work engine (pg-boss) behind the write actions. Requests go through app.inject().
+// real job queue (pg-boss) behind the write actions. Requests go through app.inject().
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
-import { QUEUES, startEngine, type WorkEngine } from '../../src/engine/work.js';
 import { type AppDeps, buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics/index.js';
+import { startDays } from '../../src/scheduler/day-jobs.js';
+import { type JobQueue, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
 import { recordLookup, upsertConversations } from '../../src/store/conversations.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 import {
@@ -29,7 +30,7 @@ const clock = { now: () => NOW, sleep: async () => {} };
 
 let dir: string;
 let store: DbHandle;
-let engine: WorkEngine;
+let queue: JobQueue;
 
 async function seed(db: DbHandle['db']): Promise<void> {
   await startRuns(db, DAY, [Q1, Q2]);
@@ -98,7 +99,8 @@ function appDeps(over: Partial<AppDeps['config']> = {}, extra: Partial<AppDeps> 
     ping: async () => {
       await store.sql.executeSql('select 1', []);
     },
-    enqueueDay: (job) => engine.enqueueDay(job),
+    startDays: (request) =>
+      startDays({ db: store.db, config, clock, logger: pino({ level: 'silent' }), queue }, request),
     metrics: createMetrics({ db: store.db, processMetrics: false }),
     clock,
     ...extra,
@@ -109,13 +111,13 @@ let app: FastifyInstance;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'audio-extract-http-'));
   store = await openDb({ dataDir: dir });
-  engine = await startEngine(store, pino({ level: 'silent' }));
+  queue = await startJobQueue(store, pino({ level: 'silent' }));
   await seed(store.db);
   app = await buildApp(appDeps());
 });
 afterAll(async () => {
   await app?.close();
-  await engine?.stop();
+  await queue?.stop();
   await store?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -253,7 +255,7 @@ describe('POST /api/runs', () => {
     expect(res.statusCode).toBe(202);
     const body = res.json();
     expect(body).toMatchObject({ processDate: '2026-11-22', queueIds: [Q1, Q2] });
-    const job = await engine.boss.getJobById(QUEUES.extractDay, body.jobId);
+    const job = await queue.boss.getJobById(QUEUES.extractDay, body.jobId);
     expect(job?.data).toEqual({ processDate: '2026-11-22', queueIds: [Q1, Q2] });
   });
 
@@ -287,7 +289,7 @@ describe('POST /api/days/:date/retry', () => {
     expect(res.json()).toMatchObject({ processDate: DAY, requeued: 2, notReady: 0, queueIds: [Q1, Q2] });
     const pending = (await app.inject(`/api/days/${DAY}/recordings?status=pending`)).json();
     expect(pending.total).toBe(2);
-    const job = await engine.boss.getJobById(QUEUES.extractDay, res.json().jobId);
+    const job = await queue.boss.getJobById(QUEUES.extractDay, res.json().jobId);
     expect(job?.data).toMatchObject({ processDate: DAY });
   });
 

@@ -6,10 +6,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
-import type { ExtractDayJob } from '../../src/engine/work.js';
 import { type AppDeps, buildApp } from '../../src/http/app.js';
 import { isLoopback, tokenMatches } from '../../src/http/auth.js';
 import { createMetrics } from '../../src/metrics/index.js';
+import type { DayRequest } from '../../src/scheduler/plan-days.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 
 const Q = '11111111-1111-4111-8111-111111111111';
@@ -17,7 +17,7 @@ const TOKEN = 'a-very-secret-api-token-0123456789';
 const NOW = Date.parse('2026-11-24T15:00:00Z');
 let dir: string;
 let store: DbHandle;
-const enqueued: ExtractDayJob[] = [];
+const started: DayRequest[] = [];
 
 function deps(env: Record<string, string>): AppDeps {
   const config = parseConfig({ DATA_DIR: dir, GENESYS_QUEUE_IDS: Q, ...env });
@@ -25,10 +25,16 @@ function deps(env: Record<string, string>): AppDeps {
     config,
     db: store.db,
     ping: async () => {},
-    // The engine itself is exercised in http-api.test.ts; here only whether the call got through matters.
-    enqueueDay: async (job) => {
-      enqueued.push(job);
-      return `job-${enqueued.length}`;
+    // The job queue itself is exercised in http-api.test.ts; here only whether the call got through matters.
+    startDays: async (request) => {
+      started.push(request);
+      return [
+        {
+          processDate: request.date!,
+          queueIds: [...(request.queueIds ?? [])],
+          jobId: `job-${started.length}`,
+        },
+      ];
     },
     metrics: createMetrics({ db: store.db, processMetrics: false }),
     clock: { now: () => NOW, sleep: async () => {} },
@@ -82,9 +88,9 @@ describe('loopback with API_TOKEN', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.message).toBe('the bearer token is not valid');
     expect((await post(app, { authorization: `Basic ${TOKEN}` })).statusCode).toBe(401);
-    const before = enqueued.length;
+    const before = started.length;
     expect((await post(app, { authorization: `Bearer ${TOKEN}` })).statusCode).toBe(202);
-    expect(enqueued.length).toBe(before + 1);
+    expect(started.length).toBe(before + 1);
     expect((await app.inject('/api/info')).json().writeNeedsToken).toBe(true);
     await app.close();
   });

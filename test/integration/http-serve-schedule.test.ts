@@ -9,10 +9,16 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
-import { SCHEDULE_QUEUE, type Scheduler, startScheduler, workDailyRun } from '../../src/engine/schedule.js';
-import { QUEUES, startEngine, type WorkEngine } from '../../src/engine/work.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { defaultProcessDate, localToday } from '../../src/lib/dates.js';
+import {
+  SCHEDULE_QUEUE,
+  type Scheduler,
+  startScheduler,
+  workDailyRun,
+} from '../../src/scheduler/daily-schedule.js';
+import { startDays } from '../../src/scheduler/day-jobs.js';
+import { type JobQueue, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
@@ -23,7 +29,7 @@ const silent = pino({ level: 'silent' });
 
 interface Instance {
   store: DbHandle;
-  engine: WorkEngine;
+  queue: JobQueue;
   scheduler: Scheduler;
 }
 
@@ -38,7 +44,7 @@ describe.skipIf(!pgUrl)('schedule on PostgreSQL with two serve instances', () =>
     const config = parseConfig({ GENESYS_QUEUE_IDS: Q, TIMEZONE: TZ, RECONCILE_DAYS: '0' });
     for (let i = 0; i < 2; i++) {
       const store = await openDb({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-      const engine = await startEngine(store, silent);
+      const queue = await startJobQueue(store, silent);
       // Every minute, checked every second: `* * * * *` is due at once (its last minute began < 60 s
       // ago), so both instances race to fire it right after start.
       const scheduler = await startScheduler(store, silent, {
@@ -46,21 +52,17 @@ describe.skipIf(!pgUrl)('schedule on PostgreSQL with two serve instances', () =>
         timezone: TZ,
         cronMonitorIntervalSeconds: 1,
       });
-      await workDailyRun(engine, {
-        db: store.db,
-        config,
-        clock: systemClock,
-        logger: silent,
-        enqueueDay: engine.enqueueDay,
-      });
-      instances.push({ store, engine, scheduler });
+      const start = (request: object) =>
+        startDays({ db: store.db, config, clock: systemClock, logger: silent, queue }, request);
+      await workDailyRun(queue, start, silent);
+      instances.push({ store, queue, scheduler });
     }
   });
 
   afterAll(async () => {
     for (const i of instances) {
       await i.scheduler.stop();
-      await i.engine.stop();
+      await i.queue.stop();
       await i.store.close();
     }
     await testDb?.drop();

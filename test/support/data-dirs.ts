@@ -4,8 +4,8 @@ import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { asc } from 'drizzle-orm';
-import { startEngine } from '../../src/engine/work.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { startJobQueue } from '../../src/scheduler/job-queue.js';
 import { openDb } from '../../src/store/db.js';
 import { batches, conversations, notifications, recordings, runs } from '../../src/store/schema.js';
 import { sha256 } from './cli.js';
@@ -116,15 +116,15 @@ export async function snapshotDb(dataDir: string) {
 }
 
 /**
- * A DATA_DIR whose embedded database is already created and migrated (work engine schema included).
+ * A DATA_DIR whose embedded database is already created and migrated (job queue schema included).
  * Creating one costs ~10 s of CPU (PGlite's initdb); the harnesses copy one template instead.
  */
 export async function dataDirTemplate(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ae-template-'));
   const handle = await openDb({ dataDir: dir });
   try {
-    const engine = await startEngine(handle, createLogger({ level: 'silent' }));
-    await engine.stop();
+    const queue = await startJobQueue(handle, createLogger({ level: 'silent' }));
+    await queue.stop();
   } finally {
     await handle.close();
   }

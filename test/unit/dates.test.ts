@@ -7,7 +7,7 @@ import {
   localDayInterval,
   localToday,
 } from '../../src/lib/dates.js';
-import { planDates } from '../../src/pipeline/plan.js';
+import { planDates } from '../../src/scheduler/plan-days.js';
 
 describe('process date (seed rule: yesterday, Saturday when yesterday was Sunday)', () => {
   it.each([

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { buildEmulator } from '../../emulator/index.js';
-import { extractDays } from '../../engine/days.js';
-import { defaultProcessDate, localToday, parseIsoDate } from '../../lib/dates.js';
+import { localToday } from '../../lib/dates.js';
 import { UsageError } from '../../lib/errors.js';
+import { extractDays } from '../../scheduler/day-jobs.js';
+import { planDates } from '../../scheduler/plan-days.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../main.js';
 import { formatOutcome } from '../output.js';
@@ -44,6 +45,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--conversations "${values.conversations}" must be a whole number from 1 to 50000`);
   }
   const base = parseConfig(process.env);
+  // One day, and never the earlier days a default `run` revisits: the demo shows one extraction.
+  const processDate = planDates({ date: values.date }, localToday(Date.now(), base.TIMEZONE)).dates[0]!;
   const emulator = await buildEmulator({
     seed: values.seed,
     conversationsPerDay: perDay,
@@ -60,9 +63,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
       NOTIFY_URL: `${emulator.url}/notify`,
       EMAILS: process.env.EMAILS || 'operaciones@example.com',
     });
-    const processDate = values.date
-      ? parseIsoDate(values.date, '--date').toISODate()!
-      : defaultProcessDate(localToday(Date.now(), config.TIMEZONE));
     process.stdout.write(
       `Genesys emulator on ${emulator.url} (seed ${values.seed}, ${perDay} conversations/day)\n` +
         `Extracting ${processDate} for queues ${queueIds.join(', ')} into ${config.DATA_DIR}\n\n`,
@@ -70,7 +70,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const app = await compose(config);
     let ok = false;
     try {
-      const [outcome] = await extractDays(app.deps, app.store, [{ processDate, queueIds }]);
+      const [outcome] = await extractDays(app.deps, app.store, { date: processDate, queueIds });
       process.stdout.write(formatOutcome(outcome!));
       ok = outcome!.status === 'SUCCESS' && outcome!.retryable === 0;
     } finally {

@@ -1,5 +1,5 @@
 // `audio-extract doctor`: checks what a nightly run needs, one line per check with ok/FAIL and the fix,
-// cheaply: configuration, database (open, migrate, set up the work engine), storage (DATA_DIR writable), Genesys credentials
+// cheaply: configuration, database (open, migrate, set up the job queue), storage (DATA_DIR writable), Genesys credentials
 // (one token request) and queue ids (the first pages of yesterday's details query, stopping as soon as
 // every configured queue was seen). Exit 0 when every check passes, 1 otherwise.
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ const HELP = `audio-extract doctor — check the configuration and everything a 
 
 Usage: audio-extract doctor [--json]
 
-Checks: config (environment variables), storage (DATA_DIR writable), database (open, migrate, work engine),
+Checks: config (environment variables), storage (DATA_DIR writable), database (open, migrate, job queue),
 credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls).
 Prints one line per check; exit 0 when all pass, 1 otherwise. A queue with no call yesterday is a
 warning (it may just have been idle), not a failure.
@@ -126,7 +126,7 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
       async () => {
         const store = await openStore(config);
         await store.close();
-        return `${store.kind} at ${store.location} is reachable, migrated and has the work engine's schema`;
+        return `${store.kind} at ${store.location} is reachable, migrated and has the job queue's schema`;
       },
       (e) => {
         if (isAppError(e) && e.code === 'DB_IN_USE')

@@ -2,11 +2,11 @@
 import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
-import { extractDays } from '../../engine/days.js';
 import { localToday } from '../../lib/dates.js';
 import { ConfigError, UsageError } from '../../lib/errors.js';
-import { datesToReconcile, planDates } from '../../pipeline/plan.js';
 import type { DayOutcome } from '../../pipeline/run.js';
+import { extractDays } from '../../scheduler/day-jobs.js';
+import { planDates } from '../../scheduler/plan-days.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../main.js';
 import { formatOutcome } from '../output.js';
@@ -59,10 +59,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!/^[0-9a-fA-F-]{8,64}$/.test(q))
       throw new UsageError(`--queue "${q}" is not a Genesys queue id (UUID)`);
   }
-  const plan = planDates(
-    { date: values.date, asOf: values['as-of'], from: values.from, to: values.to },
-    localToday(Date.now(), config.TIMEZONE),
-  );
+  const request = { date: values.date, asOf: values['as-of'], from: values.from, to: values.to, queueIds };
+  // A bad date is a usage error before anything is opened (the start plans the same dates again).
+  planDates(request, localToday(Date.now(), config.TIMEZONE));
 
   const abort = new AbortController();
   // Every in-flight request listens on this one signal; dozens at once are expected, not a leak.
@@ -75,19 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const progress = process.stdout.isTTY && !values.json ? createProgress(process.stdout) : undefined;
   if (progress) app.deps.onProgress = progress.onProgress;
   try {
-    let dates = plan.dates;
-    if (plan.isDefault) {
-      const late = await datesToReconcile(app.deps.db, plan.dates[0]!, config.RECONCILE_DAYS);
-      if (late.length) app.deps.logger.info({ dates: late }, 'revisiting earlier days with unfinished work');
-      dates = [...late, ...plan.dates];
-    }
-    outcomes.push(
-      ...(await extractDays(
-        app.deps,
-        app.store,
-        dates.map((processDate) => ({ processDate, queueIds })),
-      )),
-    );
+    outcomes.push(...(await extractDays(app.deps, app.store, request)));
   } finally {
     progress?.done();
     process.off('SIGINT', onSignal);

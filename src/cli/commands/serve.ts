@@ -2,19 +2,21 @@
 // TIMEZONE), works extract-day jobs one at a time, and serves the HTTP API, the dashboard, /metrics and
 // health checks. SIGTERM/SIGINT: stop taking jobs, abort the run in flight (it stops at its next step;
 // audio is only ever final after *.part + rename, so nothing half-written remains), close the HTTP
-// server, the engine and the database, exit 0. A second signal exits at once.
+// server, the job queue and the database, exit 0. A second signal exits at once.
 import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { type Config, parseConfig } from '../../config/schema.js';
-import { SCHEDULE_QUEUE, startScheduler, workDailyRun } from '../../engine/schedule.js';
-import { type ExtractDayJob, QUEUES, startEngine } from '../../engine/work.js';
 import { buildApp } from '../../http/app.js';
 import { checkBindSecurity } from '../../http/auth.js';
 import { listen } from '../../http/server.js';
 import { ConfigError, errorMessage } from '../../lib/errors.js';
 import { observeDayRun } from '../../metrics/day-run.js';
 import { createMetrics } from '../../metrics/index.js';
-import { runDay } from '../../pipeline/run.js';
+import { SCHEDULE_QUEUE, startScheduler, workDailyRun } from '../../scheduler/daily-schedule.js';
+import { startDays, workDays } from '../../scheduler/day-jobs.js';
+import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
+import type { DayRequest } from '../../scheduler/plan-days.js';
+import { ping } from '../../store/job-tables.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../main.js';
 
@@ -34,7 +36,7 @@ one process may use DATA_DIR at a time.
 export interface Service {
   /** e.g. http://127.0.0.1:8080 */
   address: string;
-  /** Graceful stop: no new jobs, abort the run in flight, close HTTP, engine and database. */
+  /** Graceful stop: no new jobs, abort the run in flight, close HTTP, job queue and database. */
   stop(reason?: string): Promise<void>;
 }
 
@@ -64,10 +66,9 @@ export async function startService(
     }
   };
   try {
-    const engine = await startEngine(store, logger);
-    closers.push(() => engine.stop());
+    const queue = await startJobQueue(store, logger);
+    closers.push(() => queue.stop());
     const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
-    const enqueueDay = (job: ExtractDayJob) => engine.enqueueDay(job);
     const observer = {
       db: deps.db,
       metrics,
@@ -75,16 +76,8 @@ export async function startService(
       clock: deps.clock,
       logger,
     };
-    // One job at a time per process: a day already runs batches and downloads in parallel, the Genesys
-    // rate limit is per credential anyway, and it keeps the per-day API call counts exact.
-    await engine.boss.work<ExtractDayJob>(
-      QUEUES.extractDay,
-      { batchSize: 1, pollingIntervalSeconds: 1 },
-      async ([job]) => {
-        const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
-        return observeDayRun(observer, plan, () => runDay(deps, plan));
-      },
-    );
+    await workDays(queue, deps, (plan, run) => observeDayRun(observer, plan, run));
+    const start = (request: DayRequest) => startDays({ ...deps, queue }, request);
     if (opts.schedule) {
       const scheduler = await startScheduler(store, logger, {
         cron: config.SCHEDULE,
@@ -92,15 +85,13 @@ export async function startService(
         cronMonitorIntervalSeconds: opts.cronMonitorIntervalSeconds,
       });
       closers.push(() => scheduler.stop());
-      await workDailyRun(engine, { db: deps.db, config, clock: deps.clock, logger, enqueueDay });
+      await workDailyRun(queue, start, logger);
     }
     const app = await buildApp({
       config,
       db: deps.db,
-      ping: async () => {
-        await store.sql.executeSql('select 1', []);
-      },
-      enqueueDay,
+      ping: () => ping(store.sql),
+      startDays: start,
       metrics,
       logger,
       clock: deps.clock,
@@ -112,7 +103,7 @@ export async function startService(
       stopping ??= (async () => {
         logger.info({ reason }, 'shutting down: no new jobs, aborting the run in flight');
         // No new jobs first (offWork does not wait), then stop the run in flight at its next step.
-        await Promise.all([engine.boss.offWork(QUEUES.extractDay), engine.boss.offWork(SCHEDULE_QUEUE)]);
+        await Promise.all([queue.boss.offWork(QUEUES.extractDay), queue.boss.offWork(SCHEDULE_QUEUE)]);
         abort.abort(new Error(reason));
         await closeAll();
         logger.info('stopped');

@@ -1,6 +1,6 @@
-// Write actions: trigger a run of a date, and retry a date's failed recordings. Both only enqueue an
-// extract-day job (the stately queue keeps one per date), so they answer at once with 202 and the job id;
-// the run shows up in /api/runs as it progresses.
+// Write actions: trigger a run of a date, and retry a date's failed recordings. Both only start the
+// day (startDays: one extract-day job, and the stately queue keeps one per date), so they answer at once
+// with 202 and the job id; the run shows up in /api/runs as it progresses.
 import type { FastifyPluginAsync } from 'fastify';
 import { checkProcessDate, localToday } from '../../lib/dates.js';
 import { isAppError } from '../../lib/errors.js';
@@ -34,6 +34,11 @@ export const actionRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps
     return date;
   };
 
+  const startDay = async (date: string, queueIds: readonly string[]): Promise<string> => {
+    const [day] = await deps.startDays({ date, queueIds });
+    return day!.jobId;
+  };
+
   app.post<{ Body: { processDate: string; queueIds?: string[] } }>(
     '/api/runs',
     {
@@ -53,7 +58,7 @@ export const actionRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps
       if (queueIds.length === 0) {
         throw new HttpError(400, 'NO_QUEUES', 'no queue to extract: send queueIds or set GENESYS_QUEUE_IDS');
       }
-      const jobId = await deps.enqueueDay({ processDate, queueIds });
+      const jobId = await startDay(processDate, queueIds);
       request.log.info({ processDate, queueIds, jobId }, 'run requested through the API');
       return reply.status(202).send({ jobId, processDate, queueIds });
     },
@@ -83,7 +88,7 @@ export const actionRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps
       // run of the date looks at them again.
       const requeued = await requeueFailed(deps.db, processDate);
       const notReady = await notReadyCount(deps.db, processDate);
-      const jobId = await deps.enqueueDay({ processDate, queueIds });
+      const jobId = await startDay(processDate, queueIds);
       request.log.info({ processDate, requeued, notReady, jobId }, 'retry requested through the API');
       return reply.status(202).send({ jobId, processDate, queueIds, requeued, notReady });
     },

@@ -1,12 +1,13 @@
-// The work engine: pg-boss 10 on the same database as the data (PGlite in-process, or PostgreSQL shared
-// by several workers). A process date is one `extract-day` job; the `stately` queue policy lets at most
-// one job per date be active anywhere at a time, so two triggers never extract the same day at once.
+// The job queue: pg-boss 10 on the same database as the data (PGlite in-process, or PostgreSQL shared by
+// several workers). A process date is one `extract-day` job; the `stately` queue policy lets at most one
+// job per date be active anywhere at a time, so two triggers never extract the same day at once.
 // Progress itself lives in our own rows (src/store), so a job that dies is simply run again.
-// See docs/decisions/0003-work-engine.md.
+// See docs/decisions/0003-work-engine.md (the work engine is this job queue).
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { sleepOrWake, systemClock } from '../lib/clock.js';
 import type { DbHandle } from '../store/db.js';
+import { activeJobIds, jobSchemaInstalled, queuedJobId } from '../store/job-tables.js';
 
 export const QUEUES = { extractDay: 'extract-day' } as const;
 
@@ -15,7 +16,7 @@ export interface ExtractDayJob {
   queueIds: string[];
 }
 
-export interface WorkEngine {
+export interface JobQueue {
   boss: PgBoss;
   /** Enqueues a day (or finds the one already queued for it) and returns its job id. */
   enqueueDay(job: ExtractDayJob): Promise<string>;
@@ -51,7 +52,7 @@ function newBoss(store: DbHandle, logger: Logger | undefined, supervise: boolean
     schedule: false,
   });
   // pg-boss reports errors of its background work here (an EventEmitter 'error' without a listener throws).
-  boss.on('error', (e) => logger?.error({ err: e.message }, 'work engine error'));
+  boss.on('error', (e) => logger?.error({ err: e.message }, 'job queue error'));
   return boss;
 }
 
@@ -71,33 +72,26 @@ async function startBoss(boss: PgBoss): Promise<void> {
 }
 
 /**
- * Creates the work engine's schema and the day queue in a database that has none, and does nothing
- * otherwise (one catalog lookup; a newer pg-boss migrates its schema in `startEngine`). Part of setting
+ * Creates the job queue's schema and the day queue in a database that has none, and does nothing
+ * otherwise (one catalog lookup; a newer pg-boss migrates its schema in `startJobQueue`). Part of setting
  * a database up, with our own migrations (`openStore` in src/cli/compose.ts), so a new database is
  * complete after `status` or `doctor`, and the first run does not spend ~0.5 s of its start-up on it.
  */
-export async function prepareEngine(store: DbHandle, logger?: Logger): Promise<void> {
-  const { rows } = await store.sql.executeSql(
-    `select to_regclass('pgboss.version') is not null as installed`,
-  );
-  if ((rows as { installed: boolean }[])[0]?.installed) return;
+export async function prepareJobQueue(store: DbHandle, logger?: Logger): Promise<void> {
+  if (await jobSchemaInstalled(store.sql)) return;
   const boss = newBoss(store, logger, false);
   await startBoss(boss);
   await boss.stop({ graceful: false, close: false, wait: true });
 }
 
-export async function startEngine(store: DbHandle, logger: Logger): Promise<WorkEngine> {
+export async function startJobQueue(store: DbHandle, logger: Logger): Promise<JobQueue> {
   // The embedded database is one process: no need for pg-boss' supervisor to poll it every few seconds.
   const boss = newBoss(store, logger, store.kind === 'postgres');
   await startBoss(boss);
   if (store.kind === 'pglite') {
     // The embedded database is locked to this process, so any job still "active" belonged to a process
     // that died (kill -9, power loss): release it, or the stately policy would block its date.
-    const { rows } = await store.sql.executeSql(
-      `select id from pgboss.job where name = $1 and state = 'active'`,
-      [QUEUES.extractDay],
-    );
-    const ids = (rows as { id: string }[]).map((r) => r.id);
+    const ids = await activeJobIds(store.sql, QUEUES.extractDay);
     if (ids.length > 0) {
       await boss.fail(QUEUES.extractDay, ids, { reason: 'orphaned by a previous process' } as never);
       logger.info({ jobs: ids.length }, 'released jobs orphaned by a previous process');
@@ -108,11 +102,7 @@ export async function startEngine(store: DbHandle, logger: Logger): Promise<Work
     const id = await boss.send(QUEUES.extractDay, job, { singletonKey: job.processDate });
     if (id) return id;
     // Already queued (stately: one queued job per date): wait for that one.
-    const { rows } = await store.sql.executeSql(
-      `select id from pgboss.job where name = $1 and singleton_key = $2 and state in ('created', 'retry') order by created_on desc limit 1`,
-      [QUEUES.extractDay, job.processDate],
-    );
-    const existing = (rows as { id: string }[])[0]?.id;
+    const existing = await queuedJobId(store.sql, QUEUES.extractDay, job.processDate);
     if (!existing)
       throw new Error(`could not enqueue ${job.processDate}: a job is queued but cannot be found`);
     return existing;

@@ -4,18 +4,15 @@
 // §3). The fired `daily-run` job only plans dates and enqueues `extract-day` jobs; the stately
 // extract-day queue then keeps one run per date anywhere.
 //
-// The timekeeper runs on its own pg-boss instance (schedule: true, nothing else) rather than on the
-// engine's: `run` and `demo` start the engine too, and must never act on the schedule.
+// The timekeeper runs on its own pg-boss instance (schedule: true, nothing else) rather than on the job
+// queue's: `run` and `demo` start the job queue too, and must never act on the schedule.
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import type { Clock } from '../lib/clock.js';
-import { defaultProcessDate, localToday } from '../lib/dates.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
-import type { DayPlan } from '../pipeline/deps.js';
-import { datesToReconcile } from '../pipeline/plan.js';
-import type { Db, DbHandle } from '../store/db.js';
-import type { ExtractDayJob, WorkEngine } from './work.js';
+import type { DbHandle } from '../store/db.js';
+import type { StartedDay } from './day-jobs.js';
+import type { JobQueue } from './job-queue.js';
+import type { DayRequest } from './plan-days.js';
 
 export const SCHEDULE_QUEUE = 'daily-run';
 
@@ -41,7 +38,7 @@ export async function startScheduler(
   const boss = new PgBoss({
     db: store.sql as PgBoss.Db,
     schema: 'pgboss',
-    // The engine (startEngine) already created and migrated the schema.
+    // The job queue (startJobQueue) already created and migrated the schema.
     migrate: false,
     supervise: false,
     schedule: true,
@@ -71,37 +68,18 @@ export async function startScheduler(
   return { boss, stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }) };
 }
 
-/** The dates a scheduled run covers: the default process date and earlier days with unfinished work. */
-export async function scheduledDays(
-  db: Db,
-  config: Pick<Config, 'TIMEZONE' | 'RECONCILE_DAYS' | 'GENESYS_QUEUE_IDS'>,
-  clock: Clock,
-): Promise<DayPlan[]> {
-  const processDate = defaultProcessDate(localToday(clock.now(), config.TIMEZONE));
-  const late = await datesToReconcile(db, processDate, config.RECONCILE_DAYS);
-  return [...late, processDate].map((d) => ({ processDate: d, queueIds: [...config.GENESYS_QUEUE_IDS] }));
-}
-
-export interface DailyRunDeps {
-  db: Db;
-  config: Pick<Config, 'TIMEZONE' | 'RECONCILE_DAYS' | 'GENESYS_QUEUE_IDS'>;
-  clock: Clock;
-  logger: Logger;
-  enqueueDay(job: ExtractDayJob): Promise<string>;
-}
-
-/** Works the fired schedule: plans the dates and enqueues one extract-day job per date. */
-export async function workDailyRun(engine: WorkEngine, deps: DailyRunDeps): Promise<void> {
-  await engine.boss.work(SCHEDULE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => {
-    const days = await scheduledDays(deps.db, deps.config, deps.clock);
-    const jobs: { processDate: string; jobId: string }[] = [];
-    for (const day of days) {
-      jobs.push({
-        processDate: day.processDate,
-        jobId: await deps.enqueueDay({ ...day, queueIds: [...day.queueIds] }),
-      });
-    }
-    deps.logger.info({ jobs }, 'scheduled run: days enqueued');
+/**
+ * Works the fired schedule: starts the default days (the default process date and earlier days with
+ * unfinished work) through `start` (startDays, src/scheduler/day-jobs.ts).
+ */
+export async function workDailyRun(
+  queue: JobQueue,
+  start: (request: DayRequest) => Promise<StartedDay[]>,
+  logger: Logger,
+): Promise<void> {
+  await queue.boss.work(SCHEDULE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => {
+    const jobs = (await start({})).map((d) => ({ processDate: d.processDate, jobId: d.jobId }));
+    logger.info({ jobs }, 'scheduled run: days enqueued');
     return { jobs };
   });
 }

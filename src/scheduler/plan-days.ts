@@ -1,12 +1,13 @@
-// Which process dates a run covers: --date, --from/--to, or the seed's default (yesterday in TIMEZONE,
-// Saturday when yesterday was Sunday), optionally as of another day. The default run also revisits the
+// Which process dates a start covers: --date, --from/--to, or the default (yesterday in TIMEZONE,
+// Saturday when yesterday was Sunday), optionally as of another day. The default also revisits the
 // previous RECONCILE_DAYS days that still have unfinished work (late recordings, wrap-ups).
-import { and, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import type { Config } from '../config/schema.js';
 import { checkProcessDate, dateRange, defaultProcessDate, parseIsoDate } from '../lib/dates.js';
 import { UsageError } from '../lib/errors.js';
+import type { DayPlan } from '../pipeline/deps.js';
+import { datesWithUnfinishedWork } from '../store/days.js';
 import type { Db } from '../store/db.js';
-import { conversations, recordings } from '../store/schema.js';
 
 export interface DateOptions {
   date?: string;
@@ -15,12 +16,18 @@ export interface DateOptions {
   to?: string;
 }
 
+/** What to start: the dates (none = the default) and the queues (none = GENESYS_QUEUE_IDS). */
+export interface DayRequest extends DateOptions {
+  queueIds?: readonly string[];
+}
+
 export interface DatePlan {
   dates: string[];
   /** true when the dates come from the default rule (so reconciliation applies) */
   isDefault: boolean;
 }
 
+/** The dates the options name, each checked against `today`; a usage error names the flag. */
 export function planDates(opts: DateOptions, today: string): DatePlan {
   const given = [
     opts.date && '--date',
@@ -46,24 +53,30 @@ export function planDates(opts: DateOptions, today: string): DatePlan {
   return { dates, isDefault };
 }
 
+/**
+ * The days a request covers, oldest first: its dates, preceded (for the default) by the earlier days
+ * within RECONCILE_DAYS that still have work a later run can finish.
+ */
+export async function planDays(
+  db: Db,
+  config: Pick<Config, 'RECONCILE_DAYS' | 'GENESYS_QUEUE_IDS'>,
+  request: DayRequest,
+  today: string,
+): Promise<{ days: DayPlan[]; reconciled: string[] }> {
+  const plan = planDates(request, today);
+  const reconciled = plan.isDefault ? await datesToReconcile(db, plan.dates[0]!, config.RECONCILE_DAYS) : [];
+  const queueIds = [...(request.queueIds ?? config.GENESYS_QUEUE_IDS)];
+  return {
+    days: [...reconciled, ...plan.dates].map((processDate) => ({ processDate, queueIds })),
+    reconciled,
+  };
+}
+
 /** The days before `processDate` (up to `days` back) that still have work a later run can finish. */
-export async function datesToReconcile(db: Db, processDate: string, days: number): Promise<string[]> {
+async function datesToReconcile(db: Db, processDate: string, days: number): Promise<string[]> {
   if (days <= 0) return [];
   const base = DateTime.fromISO(processDate, { zone: 'UTC' });
   const candidates = Array.from({ length: days }, (_, i) => base.minus({ days: days - i }).toISODate()!);
-  const notReady = await db
-    .selectDistinct({ d: conversations.processDate })
-    .from(conversations)
-    .where(and(inArray(conversations.processDate, candidates), sql`${conversations.state} = 'not_ready'`));
-  const unfinished = await db
-    .selectDistinct({ d: recordings.processDate })
-    .from(recordings)
-    .where(
-      and(
-        inArray(recordings.processDate, candidates),
-        inArray(recordings.state, ['waiting', 'pending', 'batched']),
-      ),
-    );
-  const set = new Set([...notReady, ...unfinished].map((r) => r.d));
-  return candidates.filter((d) => set.has(d));
+  const unfinished = await datesWithUnfinishedWork(db, candidates);
+  return candidates.filter((d) => unfinished.has(d));
 }
