@@ -65,10 +65,8 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
         totalDurationMs += r.durationMs ?? 0;
         q.conversations = (q.conversations ?? 0) + 1;
       }
-      // A not-recorded conversation is not a recording: it is counted, but gets no manifest line; nor
-      // does a conversation-wide request once its recordings have rows of their own.
+      // A not-recorded conversation is not a recording: it is counted, but gets no manifest line.
       if (!r.recordingId && !r.recorded && r.conversationState === 'ready') continue;
-      if (r.state === 'expanded') continue;
       const s = lineStatus(r);
       byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
       if (r.recordingId) {

@@ -1,21 +1,19 @@
 // The daily extraction of one process date, top-down. Every stage reads and writes rows with explicit
 // states, so running this again (after a crash, or the next morning) resumes where it stopped and does
-// nothing twice:
-//   discover → look up recordings → batch, await and download → report (manifest) → notify
-// (with AUDIO_FORMAT set to a converted format, the middle is the full-recordings endpoint instead)
+// nothing twice. docs/architecture.md draws the stages and the tables they write.
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
-import { asUpstream } from '../lib/upstream.js';
+import { asUpstream, settleAll } from '../lib/upstream.js';
 import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
 import { requeueFailed } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
+import { runBatches, type TransferResult } from './batches.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
 import { type DiscoverResult, discover } from './discover.js';
 import { type LookupResult, lookUpRecordings } from './lookup.js';
 import { notify } from './notify.js';
 import { type DaySummary, report } from './report.js';
-import { type TransferResult, transferRecordings } from './transfer.js';
 
 export interface DayOutcome {
   processDate: string;
@@ -24,6 +22,7 @@ export interface DayOutcome {
   summary?: DaySummary;
   discovered?: DiscoverResult;
   lookup?: LookupResult;
+  /** batches, awaits and downloads (stages 3-5) */
   transfer?: TransferResult;
   converted?: ConvertResult;
   notified: boolean;
@@ -41,92 +40,130 @@ export class InterruptedError extends AppError {
 }
 
 export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutcome> {
-  const { db, logger, config } = deps;
-  const log = logger.child({ processDate: plan.processDate });
-  const outcome: DayOutcome = { ...plan, status: 'FAILED', notified: false, retryable: 0, emptyQueues: [] };
-  const checkAbort = () => {
-    if (deps.signal?.aborted) throw new InterruptedError();
-  };
-  await checkWritable(config.DATA_DIR);
-  await startRuns(db, plan.processDate, plan.queueIds);
+  const day: DayOutcome = { ...plan, status: 'FAILED', notified: false, retryable: 0, emptyQueues: [] };
+  await openDay(deps, plan);
   try {
-    // A crash may have left a half-written file: it is never final, so it goes.
-    await removeStaleParts(audioDir(config.DATA_DIR, plan.processDate));
-    // Recordings that failed in an earlier run get one more chance in this one.
-    const retried = await requeueFailed(db, plan.processDate);
-    if (retried > 0) log.info({ recordings: retried }, 'retrying recordings that failed in an earlier run');
-    if (config.AUDIO_FORMAT === 'original') {
-      // The stages overlap: lookups start with the first page of conversations, a batch goes out as soon
-      // as BATCH_SIZE recordings are resolved, and its results are downloaded as Genesys produces them.
-      const discovering = asUpstream((wrote) => discover(deps, plan, wrote));
-      const lookingUp = asUpstream((wrote) =>
-        lookUpRecordings(deps, plan.processDate, discovering.upstream, wrote),
-      );
-      const transferring = transferRecordings(deps, plan.processDate, lookingUp.upstream);
-      const [discovered, lookup, transfer] = await Promise.allSettled([
-        discovering.result,
-        lookingUp.result,
-        transferring,
-      ]);
-      if (discovered.status === 'rejected') throw discovered.reason;
-      if (lookup.status === 'rejected') throw lookup.reason;
-      if (transfer.status === 'rejected') throw transfer.reason;
-      outcome.discovered = discovered.value;
-      outcome.lookup = lookup.value;
-      outcome.transfer = transfer.value;
+    await resumeDay(deps, plan);
+    if (deps.config.AUDIO_FORMAT === 'original') {
+      // discover → look up → batch → await → download, all at once: each stage takes what the one
+      // before it has written so far.
+      Object.assign(day, await discoverLookUpAndDownload(deps, plan));
     } else {
-      outcome.discovered = await discover(deps, plan);
-      checkAbort();
-      outcome.converted = await fetchConvertedRecordings(deps, plan.processDate);
+      // discover → fetch converted recordings (the recordings endpoint transcodes; no batches)
+      day.discovered = await discover(deps, plan);
+      stopIfInterrupted(deps);
+      day.converted = await fetchConvertedRecordings(deps, plan.processDate);
     }
-    checkAbort();
-    const summary = await report(deps, plan.processDate);
-    outcome.summary = summary;
-    outcome.retryable = summary.byStatus.failed ?? 0;
-    for (const q of plan.queueIds) {
-      const counts = summary.byQueue[q];
-      if (!counts) {
-        outcome.emptyQueues.push(q);
-        log.warn(
-          { queueId: q },
-          `queue ${q} had no agent-handled conversation on ${plan.processDate}: check that GENESYS_QUEUE_IDS holds the right queue id`,
-        );
-      }
-      await finishRun(
-        db,
-        plan.processDate,
-        q,
-        'SUCCESS',
-        counts ?? { conversations: 0, recordings: 0 },
-        null,
+    stopIfInterrupted(deps);
+    day.summary = await report(deps, plan.processDate);
+    await closeDay(deps, plan, day);
+  } catch (caught) {
+    return failDay(deps, plan, day, caught);
+  }
+  const outcome = day.summary!.conversations > 0 ? 'success' : 'empty';
+  day.notified = (await notify(deps, { ...plan, outcome, summary: day.summary })).sent;
+  return day;
+}
+
+/** DATA_DIR can be written, and the day's runs (one per queue) are RUNNING. */
+async function openDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
+  await checkWritable(deps.config.DATA_DIR);
+  await startRuns(deps.db, plan.processDate, plan.queueIds);
+}
+
+/**
+ * A half-written file a crash may have left goes (it is never final), and recordings that failed in an
+ * earlier run get one more chance in this one.
+ */
+async function resumeDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
+  await removeStaleParts(audioDir(deps.config.DATA_DIR, plan.processDate));
+  const retried = await requeueFailed(deps.db, plan.processDate);
+  if (retried > 0)
+    deps.logger.info(
+      { processDate: plan.processDate, recordings: retried },
+      'retrying recordings that failed in an earlier run',
+    );
+}
+
+/**
+ * Stages 1-5 overlapping (ADR 0005): lookups start with the first page of conversations, a batch goes
+ * out as soon as BATCH_SIZE recordings are resolved, and its results are downloaded as Genesys produces
+ * them. A stage that fails stops the next one taking new work; the first failure is the day's, once all
+ * three have stopped.
+ */
+async function discoverLookUpAndDownload(
+  deps: PipelineDeps,
+  plan: DayPlan,
+): Promise<Pick<DayOutcome, 'discovered' | 'lookup' | 'transfer'>> {
+  const discovering = asUpstream((wrote) => discover(deps, plan, wrote));
+  const lookingUp = asUpstream((wrote) =>
+    lookUpRecordings(deps, plan.processDate, discovering.upstream, wrote),
+  );
+  const [discovered, lookup, transfer] = await settleAll([
+    discovering.result,
+    lookingUp.result,
+    runBatches(deps, plan.processDate, lookingUp.upstream),
+  ] as const);
+  return { discovered, lookup, transfer };
+}
+
+function stopIfInterrupted(deps: PipelineDeps): void {
+  if (deps.signal?.aborted) throw new InterruptedError();
+}
+
+/** Each queue's run is SUCCESS with its counts; a queue without a conversation is warned about. */
+async function closeDay(deps: PipelineDeps, plan: DayPlan, day: DayOutcome): Promise<void> {
+  const summary = day.summary!;
+  day.retryable = summary.byStatus.failed ?? 0;
+  for (const q of plan.queueIds) {
+    const counts = summary.byQueue[q];
+    if (!counts) {
+      day.emptyQueues.push(q);
+      deps.logger.warn(
+        { processDate: plan.processDate, queueId: q },
+        `queue ${q} had no agent-handled conversation on ${plan.processDate}: check that GENESYS_QUEUE_IDS holds the right queue id`,
       );
     }
-    outcome.status = 'SUCCESS';
-    log.info({ byStatus: summary.byStatus, manifest: summary.manifest }, 'day done');
-  } catch (caught) {
-    // An abort surfaces as whatever the interrupted call threw (often the abort reason): it is an
-    // interruption, not a failure of the day, and is not e-mailed.
-    const e = deps.signal?.aborted && !(caught instanceof InterruptedError) ? new InterruptedError() : caught;
-    const message = redactText(errorMessage(e));
-    outcome.error = message;
-    for (const q of plan.queueIds) {
-      await finishRun(db, plan.processDate, q, 'FAILED', {}, message).catch(() => {});
-    }
-    if (e instanceof InterruptedError) throw e;
-    log.error({ err: message }, 'day failed');
-    await notify(deps, { ...plan, outcome: 'failed', error: message })
-      .then((r) => {
-        outcome.notified = r.sent;
-      })
-      .catch((ne) => log.error({ err: errorMessage(ne) }, 'the failure notification could not be sent'));
-    return outcome;
+    await finishRun(
+      deps.db,
+      plan.processDate,
+      q,
+      'SUCCESS',
+      counts ?? { conversations: 0, recordings: 0 },
+      null,
+    );
   }
-  const summary = outcome.summary;
-  const r = await notify(deps, {
-    ...plan,
-    outcome: summary && summary.conversations > 0 ? 'success' : 'empty',
-    summary,
-  });
-  outcome.notified = r.sent;
-  return outcome;
+  day.status = 'SUCCESS';
+  deps.logger.info(
+    { processDate: plan.processDate, byStatus: summary.byStatus, manifest: summary.manifest },
+    'day done',
+  );
+}
+
+/**
+ * Each queue's run is FAILED with the (redacted) error, and the failure is e-mailed. An abort surfaces
+ * as whatever the interrupted call threw (often the abort reason): it is an interruption, not a failure
+ * of the day, so it is rethrown and not e-mailed.
+ */
+async function failDay(
+  deps: PipelineDeps,
+  plan: DayPlan,
+  day: DayOutcome,
+  caught: unknown,
+): Promise<DayOutcome> {
+  const e = deps.signal?.aborted && !(caught instanceof InterruptedError) ? new InterruptedError() : caught;
+  const message = redactText(errorMessage(e));
+  day.error = message;
+  for (const q of plan.queueIds) {
+    await finishRun(deps.db, plan.processDate, q, 'FAILED', {}, message).catch(() => {});
+  }
+  if (e instanceof InterruptedError) throw e;
+  const log = deps.logger.child({ processDate: plan.processDate });
+  log.error({ err: message }, 'day failed');
+  await notify(deps, { ...plan, outcome: 'failed', error: message })
+    .then((r) => {
+      day.notified = r.sent;
+    })
+    .catch((ne) => log.error({ err: errorMessage(ne) }, 'the failure notification could not be sent'));
+  return day;
 }

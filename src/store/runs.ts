@@ -5,6 +5,20 @@ import { type RunState, runs } from './schema.js';
 
 export type RunRow = typeof runs.$inferSelect;
 
+/** A run row as JSON (`status --json`, the API): timestamps as ISO strings. */
+export function runRowJson(r: RunRow) {
+  return {
+    processDate: r.processDate,
+    queueId: r.queueId,
+    status: r.status,
+    attempts: r.attempts,
+    counts: r.counts,
+    error: r.error,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
 export async function startRuns(db: Db, processDate: string, queueIds: readonly string[]): Promise<void> {
   if (queueIds.length === 0) return;
   await db

@@ -60,7 +60,7 @@ describe('a day of injected faults', () => {
     expect(report.injected.reset?.['batch-submit']).toBeGreaterThan(0);
     expect(
       report.exit.records.some(
-        (r) => r.msg === 'batch submission failed; it will be retried by the next run',
+        (r) => r.msg === 'batch submission failed; it is submitted again after the other batches',
       ),
     ).toBe(true);
     expect(report.output.lines.filter((l) => l.status === 'pending')).toEqual([]);

@@ -11,15 +11,10 @@ import { type AppDeps, buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { startDays } from '../../src/scheduler/day-jobs.js';
 import { type JobQueue, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
+import { createBatch, finishBatch, markBatchSubmitted } from '../../src/store/batches.js';
 import { recordLookup, upsertConversations } from '../../src/store/conversations.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
-import {
-  createBatch,
-  finishBatch,
-  markBatchSubmitted,
-  recordDownloaded,
-  recordOutcome,
-} from '../../src/store/recordings.js';
+import { recordDownloaded, recordOutcome } from '../../src/store/recordings.js';
 import { finishRun, startRuns } from '../../src/store/runs.js';
 
 const Q1 = '11111111-1111-4111-8111-111111111111';

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Composed, compose } from '../../src/cli/compose.js';
 import { parseConfig } from '../../src/config/schema.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runBatches } from '../../src/pipeline/batches.js';
 import { runDay } from '../../src/pipeline/run.js';
-import { transferRecordings } from '../../src/pipeline/transfer.js';
 import { audioDir } from '../../src/storage/index.js';
 import { ALL_RECORDINGS, batches, recordings } from '../../src/store/schema.js';
 
@@ -85,7 +85,7 @@ it('a resumed batch with a placeholder and its expanded recordings downloads eac
   for (const r of audio) await rm(path.join(dayDir, `${conversationId}_${r.recordingId}.wav`));
 
   emu.journal.clear();
-  await transferRecordings(app.deps, DAY);
+  await runBatches(app.deps, DAY);
 
   const downloads = emu.journal.entries().filter((e) => e.path.startsWith('/s3/recordings/'));
   for (const r of audio) {

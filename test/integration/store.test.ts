@@ -5,19 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversationsToLookUp, recordLookup, upsertConversations } from '../../src/store/conversations.js';
-import { type DbHandle, openDb } from '../../src/store/db.js';
-import { claimNotification, markNotification } from '../../src/store/notifications.js';
 import {
-  batchItems,
+  batchedItems,
   createBatch,
-  dayRows,
+  expandConversationItems,
   markBatchSubmitted,
   openBatches,
   pendingRecordings,
-  recordDownloaded,
-  upsertExpandedRecordings,
-} from '../../src/store/recordings.js';
+} from '../../src/store/batches.js';
+import {
+  conversationsToLookUp,
+  recordConversationWide,
+  recordLookup,
+  upsertConversations,
+} from '../../src/store/conversations.js';
+import { type DbHandle, openDb } from '../../src/store/db.js';
+import { claimNotification, markNotification } from '../../src/store/notifications.js';
+import { dayRows, recordDownloaded } from '../../src/store/recordings.js';
 import { finishRun, listRuns, startRuns } from '../../src/store/runs.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
@@ -86,8 +90,8 @@ function storeContract(open: () => Promise<DbHandle>) {
       { recordingId: 'r1', media: 'audio', fileState: 'AVAILABLE', state: 'pending', reason: null },
       { recordingId: 'r2', media: 'audio', fileState: 'AVAILABLE', state: 'pending', reason: null },
     ]);
-    const items = await batchItems(store.db, batch.id);
-    expect(items).toEqual([expect.objectContaining({ recordingId: 'r1', state: 'batched' })]);
+    const items = await batchedItems(store.db, batch.id);
+    expect(items).toEqual([{ conversationId: 'c1', recordingId: 'r1', attempts: 0 }]);
     expect((await pendingRecordings(store.db, [DATE], 100)).map((p) => p.recordingId)).toEqual(['r2']);
     // the same recording cannot be batched twice
     const again = await createBatch(store.db, DATE, [{ conversationId: 'c1', recordingId: 'r1' }]);
@@ -153,34 +157,52 @@ function storeContract(open: () => Promise<DbHandle>) {
     }
   });
 
-  it('expanded recordings are inserted once and report the state of those already known', async () => {
-    await upsertConversations(store.db, [conversation('c4')]);
-    const [batch] = await openBatches(store.db, [DATE]);
-    const row = (recordingId: string) => ({
-      conversationId: 'c4',
+  it("a conversation-wide item's recordings become items of its batch, once, and the item closes", async () => {
+    await upsertConversations(store.db, [conversation('c4'), conversation('c5')]);
+    await recordConversationWide(store.db, [{ conversationId: 'c4', processDate: DATE }]);
+    const pending = (await pendingRecordings(store.db, [DATE], 100)).filter((p) => p.conversationId === 'c4');
+    const batch = await createBatch(store.db, DATE, pending);
+    expect(await batchedItems(store.db, batch.id)).toEqual([
+      { conversationId: 'c4', recordingId: null, attempts: 0 },
+    ]);
+    const found = (conversationId: string, recordingId: string) => ({
+      conversationId,
       recordingId,
-      processDate: DATE,
-      batchId: batch!.id,
       contentType: 'audio/wav',
     });
-    const first = await upsertExpandedRecordings(store.db, [row('e1'), row('e2')]);
-    expect(Object.fromEntries(first)).toEqual({ 'c4/e1': 'batched', 'c4/e2': 'batched' });
+    const first = await expandConversationItems(store.db, batch, [found('c4', 'e1'), found('c4', 'e2')]);
+    expect(first).toEqual({
+      items: [
+        { conversationId: 'c4', recordingId: 'e1', attempts: 0 },
+        { conversationId: 'c4', recordingId: 'e2', attempts: 0 },
+      ],
+      closed: [],
+    });
     await recordDownloaded(
       store.db,
       { conversationId: 'c4', recordingId: 'e1' },
       { file: 'c4_e1.wav', bytes: 5, sha256: 'cd'.repeat(32), contentType: 'audio/wav' },
     );
-    const again = await upsertExpandedRecordings(store.db, [row('e1'), row('e2'), row('e3')]);
-    expect(Object.fromEntries(again)).toEqual({
-      'c4/e1': 'downloaded',
-      'c4/e2': 'batched',
-      'c4/e3': 'batched',
-    });
+    // Again with the final results: e1 is done (no item), e2 is one already, e3 is new; c5 has no
+    // conversation-wide item in this batch, so its recording is not this batch's.
+    const again = await expandConversationItems(
+      store.db,
+      batch,
+      [found('c4', 'e1'), found('c4', 'e2'), found('c4', 'e3'), found('c5', 'x1')],
+      ['c4', 'c5'],
+    );
+    expect(again.closed).toEqual(['c4']);
+    expect(again.items.map((i) => i.recordingId).sort()).toEqual(['e2', 'e3']);
+    expect((await batchedItems(store.db, batch.id)).map((i) => i.recordingId)).toEqual(['e2', 'e3']);
     const rows = (await allDayRows(store.db, DATE)).filter((r) => r.conversationId === 'c4');
+    // The closed conversation-wide item is no row of the day any more: its recordings are.
     expect(rows.map((r) => [r.recordingId, r.state, r.contentType])).toEqual([
       ['e1', 'downloaded', 'audio/wav'],
       ['e2', 'batched', 'audio/wav'],
       ['e3', 'batched', 'audio/wav'],
+    ]);
+    expect((await allDayRows(store.db, DATE)).filter((r) => r.conversationId === 'c5')).toEqual([
+      expect.objectContaining({ recordingId: null, state: null }),
     ]);
   });
 

@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { parseIsoDate } from '../../lib/dates.js';
-import { batchesOf } from '../../store/recordings.js';
-import { listRuns } from '../../store/runs.js';
+import { batchesOf } from '../../store/batches.js';
+import { listRuns, runRowJson } from '../../store/runs.js';
 import { openStore } from '../compose.js';
 import { EXIT } from '../main.js';
 
@@ -38,16 +38,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const dates = [...new Set(runs.map((r) => r.processDate))];
     const batches = (await Promise.all(dates.map((d) => batchesOf(store.db, d)))).flat();
     const out = {
-      runs: runs.map((r) => ({
-        processDate: r.processDate,
-        queueId: r.queueId,
-        status: r.status,
-        attempts: r.attempts,
-        counts: r.counts,
-        error: r.error,
-        startedAt: r.startedAt.toISOString(),
-        finishedAt: r.finishedAt?.toISOString() ?? null,
-      })),
+      runs: runs.map(runRowJson),
       batches: batches.map((b) => ({
         processDate: b.processDate,
         id: b.id,

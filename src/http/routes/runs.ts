@@ -1,13 +1,14 @@
 // Runs: the list (newest date first, with live progress) and one run with its batches and failures.
 import type { FastifyPluginAsync } from 'fastify';
 import { parseIsoDate } from '../../lib/dates.js';
+import { batchesOf } from '../../store/batches.js';
 import {
   failuresByReason,
   findRun,
   listRunsWithProgress,
   type RunWithProgress,
 } from '../../store/queries-runs.js';
-import { batchesOf } from '../../store/recordings.js';
+import { runRowJson } from '../../store/runs.js';
 import type { RunState } from '../../store/schema.js';
 import type { RouteOptions } from '../app.js';
 import { errorResponses, HttpError } from '../errors.js';
@@ -17,14 +18,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function runJson(r: RunWithProgress) {
   return {
-    processDate: r.processDate,
-    queueId: r.queueId,
-    status: r.status,
-    attempts: r.attempts,
-    counts: r.counts,
-    error: r.error,
-    startedAt: r.startedAt.toISOString(),
-    finishedAt: iso(r.finishedAt),
+    ...runRowJson(r),
     durationMs: r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
     progress: r.progress,
   };
