@@ -2,8 +2,7 @@
 // message and an exit code (0 ok, 1 the run failed or left failures, 2 bad usage or configuration).
 import { errorMessage, isAppError } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { EXIT } from './output.js';
 
 const USAGE = `audio-extract — daily extraction of Genesys Cloud call recordings
 

@@ -1,7 +1,11 @@
-// Human-readable lines for the terminal. Machine-readable output is the --json shape instead.
+// What a command gives back: its exit code, and human-readable lines for the terminal (machine-readable
+// output is the --json shape instead).
 import { relative } from 'node:path';
 import { formatDuration } from '../notify/index.js';
 import type { DayOutcome } from '../pipeline/run.js';
+
+/** 0 ok, 1 the run failed or left failures, 2 bad usage or configuration. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export function formatOutcome(o: DayOutcome): string {
   const lines = [`${o.processDate}  ${o.status}  queues: ${o.queueIds.join(', ')}`];

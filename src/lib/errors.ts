@@ -1,7 +1,9 @@
-// One base error with a stable `code`. The subclass says what the caller should do with it:
-// ConfigError/UsageError → fix the input (exit 2); TransientError → retry; TerminalError → give up on
-// this item and record the reason; RateLimitedError → wait `retryAfterMs` (all callers) and retry.
-// Every code is listed in docs/errors.md.
+// One base error with a stable `code`; the class says what the caller should do with it:
+// ConfigError/UsageError → fix the input (exit 2); EnvironmentError → fix the machine (disk, permissions,
+// a database in use) and run again. GenesysError (src/genesys/errors.ts) carries a `kind`: transient →
+// retry, terminal → give up on this item and record the reason, rate-limited → wait `retryAfterMs` (the
+// limiter pauses every caller) and retry, auth → stop the run. NotifyError (src/notify) and
+// InterruptedError (src/pipeline/run.ts) are the others. Every code is listed in docs/errors.md.
 
 export class AppError extends Error {
   readonly code: string;

@@ -11,8 +11,7 @@ import { UsageError } from '../../lib/errors.js';
 import { extractDays } from '../../scheduler/day-jobs.js';
 import { planDates } from '../../scheduler/plan-days.js';
 import { compose } from '../compose.js';
-import { EXIT } from '../main.js';
-import { formatOutcome } from '../output.js';
+import { EXIT, formatOutcome } from '../output.js';
 
 const HELP = `audio-extract demo — a full extraction against the bundled Genesys emulator
 

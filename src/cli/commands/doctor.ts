@@ -13,7 +13,7 @@ import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/redact.js';
 import { checkWritable } from '../../storage/index.js';
 import { genesysFor, openStore } from '../compose.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../output.js';
 
 const HELP = `audio-extract doctor — check the configuration and everything a run depends on
 

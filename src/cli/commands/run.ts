@@ -8,8 +8,7 @@ import type { DayOutcome } from '../../pipeline/run.js';
 import { extractDays } from '../../scheduler/day-jobs.js';
 import { planDates } from '../../scheduler/plan-days.js';
 import { compose } from '../compose.js';
-import { EXIT } from '../main.js';
-import { formatOutcome } from '../output.js';
+import { EXIT, formatOutcome } from '../output.js';
 import { createProgress } from '../progress.js';
 
 const HELP = `audio-extract run — extract call recordings for one or more process dates

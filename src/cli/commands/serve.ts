@@ -18,7 +18,7 @@ import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
 import type { DayRequest } from '../../scheduler/plan-days.js';
 import { ping } from '../../store/job-tables.js';
 import { compose } from '../compose.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../output.js';
 
 const HELP = `audio-extract serve — scheduler, worker, HTTP API, dashboard and metrics in one process
 

@@ -6,7 +6,7 @@ import { parseIsoDate } from '../../lib/dates.js';
 import { batchesOf } from '../../store/batches.js';
 import { listRuns, runRowJson } from '../../store/runs.js';
 import { openStore } from '../compose.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../output.js';
 
 const HELP = `audio-extract status — what the database knows about runs and batches
 
