@@ -3,6 +3,7 @@
 // settle every item and close the batch row. Its own unit of work, so that batches can later become jobs
 // of their own.
 import type { Logger } from 'pino';
+import type { BatchDownloadJobResult } from '../contracts/genesys.js';
 import { GenesysError } from '../genesys/errors.js';
 import type { Limit } from '../lib/pool.js';
 import {
@@ -12,7 +13,7 @@ import {
   finishBatch,
   markBatchSubmitted,
 } from '../store/batches.js';
-import { awaitBatch } from './await-batch.js';
+import { type AwaitOutcome, awaitBatch } from './await-batch.js';
 import type { PipelineDeps } from './deps.js';
 import { createBatchDownloader, type DownloadResult } from './download-batch.js';
 
@@ -72,7 +73,7 @@ async function awaitAndDownload(
 ): Promise<DownloadResult> {
   const input = { processDate: batch.processDate, batchId: batch.id, jobId, items, log, slots };
   const downloader = createBatchDownloader(deps, input);
-  let status: Awaited<ReturnType<typeof awaitBatch>>;
+  let status: AwaitOutcome;
   try {
     status = await awaitBatch(deps, {
       batchId: batch.id,
@@ -86,23 +87,33 @@ async function awaitAndDownload(
     throw e;
   }
   ready();
-  if (status.kind === 'gone') {
-    // The job is unknown to Genesys (expired or never stored): what it produced before is kept, the
-    // rest is requested again.
-    const d = await downloader.finish(
-      downloader.taken(),
-      `batch job ${jobId} is unknown to Genesys; it produced no result`,
+  const d = await downloader.finish(...finalResults(status, downloader.taken(), jobId));
+  // Stopped while settling: the batch stays open, so the next run resumes it with the items left.
+  if (deps.signal?.aborted) return d;
+  if (status.kind === 'gone') await finishBatch(deps.db, batch.id, 'abandoned', `job ${jobId} not found`);
+  else
+    await finishBatch(
+      deps.db,
+      batch.id,
+      'completed',
+      status.kind === 'stalled' ? 'job stalled before completing' : null,
     );
-    await finishBatch(deps.db, batch.id, 'abandoned', `job ${jobId} not found`);
-    return d;
-  }
-  const stalled = status.kind === 'stalled';
-  const d = await downloader.finish(
-    status.result.results ?? [],
-    stalled
-      ? `batch job ${jobId} stalled before producing a result`
-      : `batch job ${jobId} returned no result`,
-  );
-  await finishBatch(deps.db, batch.id, 'completed', stalled ? 'job stalled before completing' : null);
   return d;
+}
+
+/** The results to settle the items with, and why an item without one is requested again. */
+function finalResults(
+  status: AwaitOutcome,
+  taken: readonly BatchDownloadJobResult[],
+  jobId: string,
+): [readonly BatchDownloadJobResult[], string] {
+  // A job unknown to Genesys (expired or never stored): what it produced before is kept, the rest is
+  // requested again.
+  if (status.kind === 'gone')
+    return [taken, `batch job ${jobId} is unknown to Genesys; it produced no result`];
+  const missing =
+    status.kind === 'stalled'
+      ? `batch job ${jobId} stalled before producing a result`
+      : `batch job ${jobId} returned no result`;
+  return [status.result.results ?? [], missing];
 }

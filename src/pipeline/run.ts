@@ -5,7 +5,7 @@ import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
 import { asUpstream, settleAll } from '../lib/upstream.js';
 import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
-import { requeueFailed } from '../store/recordings.js';
+import { requeueFailed, requeueStranded } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { runBatches, type TransferResult } from './batches.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
@@ -72,11 +72,12 @@ async function openDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
 }
 
 /**
- * A half-written file a crash may have left goes (it is never final), and recordings that failed in an
- * earlier run get one more chance in this one.
+ * A half-written file a crash may have left goes (it is never final), items stranded in a closed batch
+ * go back in line, and recordings that failed in an earlier run get one more chance in this one.
  */
 async function resumeDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
   await removeStaleParts(audioDir(deps.config.DATA_DIR, plan.processDate));
+  await requeueStranded(deps.db, plan.processDate);
   const retried = await requeueFailed(deps.db, plan.processDate);
   if (retried > 0)
     deps.logger.info(

@@ -1,5 +1,6 @@
 // Read queries for the operations API and dashboard: runs with their progress, one run's failures, and
-// a date's recordings page by page. Read-only; the pipeline's own writes live in runs.ts/recordings.ts.
+// a date's recordings page by page. Read-only; the pipeline's own writes live in runs.ts, batches.ts and
+// recordings.ts.
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { listRuns, type RunsFilter } from './runs.js';

@@ -1,9 +1,9 @@
 // Recording outcomes (downloaded, unavailable, failed, back to pending) and the day's rows in manifest
 // order. Batch rows and items are in batches.ts.
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { groupWriterPerKey } from '../lib/pool.js';
 import type { Db } from './db.js';
-import { ALL_RECORDINGS, conversations, type RecordingState, recordings } from './schema.js';
+import { ALL_RECORDINGS, batches, conversations, type RecordingState, recordings } from './schema.js';
 
 /**
  * Writes that many callers make one row at a time (downloaded files, lookups) are written as one
@@ -89,6 +89,34 @@ export async function requeueFailed(db: Db, processDate: string): Promise<number
     .update(recordings)
     .set({ state: 'pending', reason: null, batchId: null, updatedAt: sql`now()` })
     .where(and(eq(recordings.processDate, processDate), eq(recordings.state, 'failed')))
+    .returning({ id: recordings.recordingId });
+  return rows.length;
+}
+
+/**
+ * Puts back in line the date's items left in a batch that is closed (completed or abandoned): no run
+ * opens that batch again, so they would never be settled. A run stopped while it settled a batch left
+ * them there (until 2026-12); returns how many.
+ */
+export async function requeueStranded(db: Db, processDate: string): Promise<number> {
+  const rows = await db
+    .update(recordings)
+    .set({ state: 'pending', batchId: null, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(recordings.processDate, processDate),
+        eq(recordings.state, 'batched'),
+        inArray(
+          recordings.batchId,
+          db
+            .select({ id: batches.id })
+            .from(batches)
+            .where(
+              and(eq(batches.processDate, processDate), inArray(batches.status, ['completed', 'abandoned'])),
+            ),
+        ),
+      ),
+    )
     .returning({ id: recordings.recordingId });
   return rows.length;
 }
