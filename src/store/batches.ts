@@ -110,7 +110,7 @@ export interface ResultRecording {
 }
 
 /**
- * The batch's conversation-wide items become ordinary recordings, in one transaction: each recording in
+ * The batch's conversation-wide items become ordinary recordings, in one statement: each recording in
  * `found` whose conversation is such an item of this batch gets a row under the batch (`batched`, with
  * the item's attempts), unless it already has one, which keeps its state. With `close` (the job's final
  * results), the conversation-wide items of the conversations listed are done (`expanded`).
@@ -122,66 +122,54 @@ export async function expandConversationItems(
   found: readonly ResultRecording[],
   close: readonly string[] = [],
 ): Promise<{ items: BatchItem[]; closed: string[] }> {
+  if (found.length === 0 && close.length === 0) return { items: [], closed: [] };
   const column = <T>(pick: (r: ResultRecording) => T) => sql.param(found.map(pick));
-  return db.transaction(async (tx) => {
-    // One statement with one array per column, whatever the number of recordings. The insert's own
-    // rows are not visible to the rest of the statement, so the items are what it inserted plus what
-    // was already batched here.
-    const added =
-      found.length === 0
-        ? { rows: [] }
-        : ((await tx.execute(sql`
-      with input as (
-        select * from unnest(
-          ${column((r) => r.conversationId)}::text[], ${column((r) => r.recordingId)}::text[],
-          ${column((r) => r.contentType)}::text[]
-        ) as v (conversation_id, recording_id, content_type)
-      ), wide as (
-        select conversation_id, attempts from ${recordings}
-        where batch_id = ${batch.id} and recording_id = ${ALL_RECORDINGS} and state = 'batched'
-      ), inserted as (
-        insert into ${recordings}
-          (conversation_id, recording_id, process_date, media, state, batch_id, content_type, attempts)
-        select i.conversation_id, i.recording_id, ${batch.processDate}, 'audio', 'batched', ${batch.id},
-               i.content_type, w.attempts
-        from input i join wide w on w.conversation_id = i.conversation_id
-        on conflict do nothing
-        returning conversation_id, recording_id, attempts
-      )
-      select conversation_id, recording_id, attempts from inserted
-      union all
-      select r.conversation_id, r.recording_id, r.attempts
-      from ${recordings} r join input i on r.conversation_id = i.conversation_id and r.recording_id = i.recording_id
-      where r.batch_id = ${batch.id} and r.state = 'batched'`)) as unknown as {
-            rows: { conversation_id: string; recording_id: string; attempts: number }[];
-          });
-    const closed =
-      close.length === 0
-        ? []
-        : await tx
-            .update(recordings)
-            .set({
-              state: 'expanded',
-              reason: null,
-              attempts: sql`${recordings.attempts} + 1`,
-              updatedAt: sql`now()`,
-            })
-            .where(
-              and(
-                eq(recordings.batchId, batch.id),
-                eq(recordings.recordingId, ALL_RECORDINGS),
-                eq(recordings.state, 'batched'),
-                inArray(recordings.conversationId, [...close]),
-              ),
-            )
-            .returning({ conversationId: recordings.conversationId });
-    return {
-      items: added.rows.map((r) =>
+  // One array per column, whatever the number of recordings, so the statement's text never changes
+  // (it runs after every poll that brings new results). Every part reads the table as it was before
+  // the statement: the insert's rows are not seen by the select after it, and the items closed are
+  // not the rows inserted.
+  const result = (await db.execute(sql`
+    with input as (
+      select * from unnest(
+        ${column((r) => r.conversationId)}::text[], ${column((r) => r.recordingId)}::text[],
+        ${column((r) => r.contentType)}::text[]
+      ) as v (conversation_id, recording_id, content_type)
+    ), wide as (
+      select conversation_id, attempts from ${recordings}
+      where batch_id = ${batch.id} and recording_id = ${ALL_RECORDINGS} and state = 'batched'
+    ), inserted as (
+      insert into ${recordings}
+        (conversation_id, recording_id, process_date, media, state, batch_id, content_type, attempts)
+      select i.conversation_id, i.recording_id, ${batch.processDate}, 'audio', 'batched', ${batch.id},
+             i.content_type, w.attempts
+      from input i join wide w on w.conversation_id = i.conversation_id
+      on conflict do nothing
+      returning conversation_id, recording_id, attempts
+    ), closed as (
+      update ${recordings} set state = 'expanded', reason = null, attempts = attempts + 1, updated_at = now()
+      where batch_id = ${batch.id} and recording_id = ${ALL_RECORDINGS} and state = 'batched'
+        and conversation_id = any(${sql.param([...close])}::text[])
+      returning conversation_id
+    )
+    select false as closed, conversation_id, recording_id, attempts from inserted
+    union all
+    select false, r.conversation_id, r.recording_id, r.attempts
+    from ${recordings} r join input i on r.conversation_id = i.conversation_id and r.recording_id = i.recording_id
+    where r.batch_id = ${batch.id} and r.state = 'batched'
+    union all
+    select true, conversation_id, null, null from closed`)) as unknown as {
+    rows: { closed: boolean; conversation_id: string; recording_id: string; attempts: number }[];
+  };
+  const items: BatchItem[] = [];
+  const closed: string[] = [];
+  for (const r of result.rows) {
+    if (r.closed) closed.push(r.conversation_id);
+    else
+      items.push(
         toItem({ conversationId: r.conversation_id, recordingId: r.recording_id, attempts: r.attempts }),
-      ),
-      closed: closed.map((c) => c.conversationId),
-    };
-  });
+      );
+  }
+  return { items, closed };
 }
 
 export async function markBatchSubmitted(db: Db, batchId: number, jobId: string): Promise<void> {

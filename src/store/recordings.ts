@@ -1,6 +1,6 @@
 // Recording outcomes (downloaded, unavailable, failed, back to pending) and the day's rows in manifest
 // order. Batch rows and items are in batches.ts.
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { groupWriterPerKey } from '../lib/pool.js';
 import type { Db } from './db.js';
 import { ALL_RECORDINGS, batches, conversations, type RecordingState, recordings } from './schema.js';
@@ -174,16 +174,12 @@ export async function* dayRows(db: Db, processDate: string, pageSize = DAY_ROWS_
         contentType: recordings.contentType,
       })
       .from(recordings)
-      .where(
-        and(
-          sql`${recordings.conversationId} = any(${sql.param(page.map((c) => c.conversationId))}::text[])`,
-          // A conversation-wide request whose recordings have rows of their own is not a line.
-          ne(recordings.state, 'expanded'),
-        ),
-      )
+      .where(sql`${recordings.conversationId} = any(${sql.param(page.map((c) => c.conversationId))}::text[])`)
       .orderBy(byteOrder(recordings.conversationId), byteOrder(recordings.recordingId));
     const ofConversation = new Map<string, (typeof found)[number][]>();
     for (const r of found) {
+      // A conversation-wide request whose recordings have rows of their own is not a row of the day.
+      if (r.state === 'expanded') continue;
       const list = ofConversation.get(r.conversationId);
       if (list) list.push(r);
       else ofConversation.set(r.conversationId, [r]);
