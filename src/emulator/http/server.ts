@@ -55,6 +55,17 @@ export function buildServer(
     https ? Fastify({ ...options, https } as FastifyServerOptions) : Fastify(options)
   ) as FastifyInstance;
 
+  // The official SDK sends Content-Type: application/json on a DELETE with no body; Genesys accepts it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (e) {
+      done(Object.assign(new Error(`Body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+    }
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? req.url;
     const auth = parseAuthorization(req.headers.authorization);
