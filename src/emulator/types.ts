@@ -123,7 +123,7 @@ export interface EmulatorOptions {
   emptyMediaUris?: { share: number; forMs?: number };
   /** share of recorded conversations whose recordingmetadata is [] (half) or 404 (half) for `forMs` (default 30 min) after the call */
   metadataLag?: { share: number; forMs?: number };
-  /** shares of recorded conversations whose first recording is RESTORING, RESTORED, ERROR; share shown "Uploading"/"Archived" */
+  /** shares of recorded conversations whose first recording is RESTORING, RESTORED, ERROR; titleCase: share of the ARCHIVED and UPLOADING ones shown "Archived"/"Uploading" */
   fileStates?: { restoring?: number; restored?: number; error?: number; titleCase?: number };
   /** share of recorded conversations with a consult to a person (purpose user) and an agent session without segments */
   unusualParticipants?: number;

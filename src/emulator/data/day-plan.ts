@@ -251,9 +251,16 @@ export function planDay(date: string, count: number, ctx: PlanContext): DayPlan 
   quirk(ctx.mix.emptyMediaUris, (q) => {
     q.emptyMediaUris = emptied++ % 2 === 0 ? 'temporary' : 'permanent';
   });
-  quirk(ctx.mix.titleCaseFileState, (q) => {
-    q.titleCaseFileState = true;
-  });
+  // Title case shows only on ARCHIVED and UPLOADING recordings, so it is drawn among those.
+  if (ctx.mix.titleCaseFileState > 0) {
+    const shown = recorded.filter((i) => ['ARCHIVED', 'UPLOADING'].includes(flags.get(i)?.fileState ?? ''));
+    const n = Math.max(1, Math.round(shown.length * ctx.mix.titleCaseFileState));
+    for (const i of shuffle(shown, dayRng).slice(0, n)) {
+      const f = flags.get(i) ?? {};
+      f.quirks = { ...f.quirks, titleCaseFileState: true };
+      flags.set(i, f);
+    }
+  }
   quirk(ctx.mix.unusualParticipants, (q) => {
     q.unusualParticipants = true;
   });

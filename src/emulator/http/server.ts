@@ -62,7 +62,10 @@ export function buildServer(
     try {
       done(null, JSON.parse(body as string));
     } catch (e) {
-      done(Object.assign(new Error(`Body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+      done(
+        Object.assign(new Error(`Body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }),
+        undefined,
+      );
     }
   });
 
