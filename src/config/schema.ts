@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.js';
 import { GENESYS_REGIONS, nearestRegions, normalizeRegion } from './regions.js';
+import { storageUrlProblem } from './storage-url.js';
 
 const UUIDISH = /^[0-9a-fA-F-]{8,64}$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -189,13 +190,74 @@ export const ENV = {
     example: '(a random string of 32+ characters)',
     secret: true,
   },
+  // Object storage (ADR 0012). Credentials come from the AWS SDK's own chain (AWS_ACCESS_KEY_ID and
+  // AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or task role, …), never from a variable of ours.
+  STORAGE_URL: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .superRefine((v, ctx) => {
+          const problem = storageUrlProblem(v);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+        })
+        .optional(),
+    ),
+    example: 's3://recordings/audio-extract',
+    secret: false,
+  },
+  S3_ENDPOINT: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .url('must be an absolute http(s) URL')
+        .refine(
+          (u) => /^https?:\/\/[^/@\s]+(\/|$)/i.test(u),
+          'must be http(s)://host[:port], without credentials',
+        )
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    ),
+    example: 'http://127.0.0.1:9000',
+    secret: false,
+  },
+  S3_REGION: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[a-z0-9-]{2,32}$/, 'must be a region name such as us-east-1')
+        .optional(),
+    ),
+    example: 'us-east-1',
+    secret: false,
+  },
+  S3_FORCE_PATH_STYLE: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+      z
+        .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+          errorMap: () => ({ message: 'must be true or false' }),
+        })
+        .default('false')
+        .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    ),
+    example: 'true',
+    secret: false,
+  },
 } as const;
 
 type EnvSpec = typeof ENV;
 export type Config = Readonly<{ [K in keyof EnvSpec]: z.output<EnvSpec[K]['schema']> }>;
 
 // Not secret as a whole, but NOTIFY_URL may carry an API key in its query string (or user:password@).
-const URL_VARIABLES: ReadonlySet<string> = new Set(['NOTIFY_URL', 'GENESYS_CLOUD_BASE_URL']);
+const URL_VARIABLES: ReadonlySet<string> = new Set([
+  'NOTIFY_URL',
+  'GENESYS_CLOUD_BASE_URL',
+  'STORAGE_URL',
+  'S3_ENDPOINT',
+]);
 function hideUrlCredentials(url: string): string {
   return url.replace(/\?.*$/s, '?[redacted]').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1[redacted]@');
 }
