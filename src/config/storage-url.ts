@@ -56,7 +56,10 @@ export function parseStorageUrl(url: string): StorageLocation {
       );
     }
     if (u.port) throw new Error('an s3: URL has no port: set S3_ENDPOINT for a custom server');
-    const segments = decodeURIComponent(u.pathname).split('/').filter(Boolean);
+    // From the text as written: URL parsing would quietly resolve `a/../b` to `b`.
+    const afterBucket = url.slice(url.indexOf('//') + 2);
+    const rawPath = afterBucket.includes('/') ? afterBucket.slice(afterBucket.indexOf('/')) : '';
+    const segments = rawPath.split('/').filter(Boolean).map(safeDecode);
     for (const s of segments) {
       if (s === '.' || s === '..' || !PREFIX_SEGMENT.test(s)) {
         throw new Error(`prefix segment "${s}" may only use letters, digits and . _ = + -`);
@@ -65,6 +68,14 @@ export function parseStorageUrl(url: string): StorageLocation {
     return { kind: 's3', bucket, prefix: segments.join('/') };
   }
   throw new Error('must start with file:// or s3://');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Where the audio goes: STORAGE_URL, or DATA_DIR/audio when it is unset. */

@@ -71,17 +71,13 @@ export function bucketRegionOf(e: unknown): string | undefined {
   return undefined;
 }
 
-/** True for errors this module turns into an operator-facing error (as opposed to bugs). */
-export function isS3Failure(e: unknown): boolean {
+/** A 400 or 403 answer without an S3 error code: what a HEAD request gets, its body being empty. */
+export function isBodilessRefusal(e: unknown): boolean {
   const f = fields(e);
-  return f.$metadata !== undefined || (typeof f.code === 'string' && NETWORK.has(f.code)) || isSetupError(e);
-}
-
-function isSetupError(e: unknown): boolean {
-  const f = fields(e);
+  const status = f.$metadata?.httpStatusCode;
   return (
-    f.name === 'CredentialsProviderError' ||
-    (typeof f.message === 'string' && /Region is missing/.test(f.message))
+    (status === 400 || status === 403) &&
+    (f.name === 'Unknown' || f.name === 'Forbidden' || f.name === 'BadRequest')
   );
 }
 

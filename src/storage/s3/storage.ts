@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { StorageLocation } from '../../config/storage-url.js';
-import { AppError, errorMessage } from '../../lib/errors.js';
+import { AppError, ConfigError, errorMessage } from '../../lib/errors.js';
 import { safeSegment } from '../../lib/paths.js';
 import { type ManifestLine, manifestChunks, parseManifest } from '../manifest.js';
 import type {
@@ -25,7 +25,7 @@ import type {
   WriteAudioRequest,
 } from '../storage.js';
 import { createS3Client } from './client.js';
-import { bucketRegionOf, describeS3Error, type S3Context } from './errors.js';
+import { bucketRegionOf, describeS3Error, isBodilessRefusal, type S3Context } from './errors.js';
 import { audioKey, dayPrefix, incompletePrefix, manifestKey, probeKey, stagingKey } from './keys.js';
 import { headAudio, putAudio, type UploadTuning } from './write.js';
 
@@ -79,6 +79,16 @@ export class S3Storage implements AudioStorage {
   private async describe(e: unknown, operation: string, key?: string): Promise<unknown> {
     // The region the SDK signs with, when it came from the chain (AWS_REGION, a profile) and not from us.
     if (this.region === undefined) this.region = await this.client.config.region().catch(() => undefined);
+    if (isBodilessRefusal(e)) {
+      // A refused HEAD has no body, so no error code: a wrong secret looks like a missing permission.
+      // A listing answers with one; when it names a configuration problem, that is the cause.
+      try {
+        await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 }));
+      } catch (diagnosis) {
+        const found = describeS3Error(diagnosis, this.context('ListObjectsV2'));
+        if (found instanceof ConfigError) return found;
+      }
+    }
     return describeS3Error(e, this.context(operation, key));
   }
 
