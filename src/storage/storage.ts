@@ -90,7 +90,7 @@ export interface AudioStorage {
 }
 
 /**
- * The storage STORAGE_URL names. The S3 implementation (and the AWS SDK, ~0.3 s to load) is imported
+ * The storage STORAGE_URL names. The S3 implementation (and the AWS SDK, 0.1 s to import here) is imported
  * only when it is used, so the default local store costs nothing more than before.
  */
 export async function openStorage(config: Config): Promise<AudioStorage> {

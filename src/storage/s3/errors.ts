@@ -22,6 +22,7 @@ const PERMISSION: Record<string, string> = {
   CreateMultipartUpload: 's3:PutObject',
   UploadPart: 's3:PutObject',
   CompleteMultipartUpload: 's3:PutObject',
+  MultipartUpload: 's3:PutObject and s3:AbortMultipartUpload',
   CopyObject: 's3:GetObject and s3:PutObject',
   AbortMultipartUpload: 's3:AbortMultipartUpload',
   ListMultipartUploads: 's3:ListBucketMultipartUploads',
