@@ -130,6 +130,17 @@ async function incompleteUploads(prefix = `${PREFIX}/`): Promise<string[]> {
   return (listed.Uploads ?? []).map((u) => u.Key!);
 }
 
+/**
+ * How `p` failed, exactly as it was rejected (`.catch((e) => e)` would unwrap a rejected thenable and
+ * hide a store that throws a Promise instead of an error).
+ */
+async function settle(p: Promise<unknown>): Promise<{ error: unknown }> {
+  return p.then(
+    () => ({ error: undefined }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 const operations = () => s3.proxy.journal.map((j) => j.operation);
 
 describe('S3 store: writing a recording', () => {
@@ -200,14 +211,14 @@ describe('S3 store: writing a recording', () => {
 describe('S3 store: interrupted uploads leave nothing', () => {
   it('a download that breaks after some parts: the upload is aborted, no object, no incomplete upload', async () => {
     const storage = storageFor();
-    const err = await storage
-      .writeAudio({
+    const { error: err } = await settle(
+      storage.writeAudio({
         processDate: DAY,
         fileName: 'c2_r1.wav',
         body: brokenAfter(11 * MiB),
         expectedBytes: 20 * MiB,
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(err).toMatchObject({ code: 'DOWNLOAD_TRUNCATED' });
     expect((err as Error).message).toMatch(/c2_r1\.wav.*socket hang up/);
     expect(operations()).toContain('UploadPart');
@@ -219,14 +230,14 @@ describe('S3 store: interrupted uploads leave nothing', () => {
 
   it('a download that breaks within the first part sends nothing at all', async () => {
     const storage = storageFor();
-    const err = await storage
-      .writeAudio({
+    const { error: err } = await settle(
+      storage.writeAudio({
         processDate: DAY,
         fileName: 'c2_r2.ogg',
         body: brokenAfter(300_000),
         expectedBytes: 1_000_000,
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(err).toMatchObject({ code: 'DOWNLOAD_TRUNCATED' });
     expect(operations()).toEqual([]);
   });
@@ -234,14 +245,14 @@ describe('S3 store: interrupted uploads leave nothing', () => {
   it('fewer bytes than Content-Length: truncated, and the multipart upload is aborted before it completes', async () => {
     const storage = storageFor();
     const data = randomBytes(11 * MiB);
-    const err = await storage
-      .writeAudio({
+    const { error: err } = await settle(
+      storage.writeAudio({
         processDate: DAY,
         fileName: 'c2_r3.wav',
         body: chunked(data),
         expectedBytes: data.length + 1,
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(err).toMatchObject({ code: 'DOWNLOAD_TRUNCATED' });
     expect((err as Error).message).toMatch(/received 11534336 bytes, Content-Length said 11534337/);
     expect(operations()).not.toContain('CompleteMultipartUpload');
@@ -260,9 +271,9 @@ describe('S3 store: interrupted uploads leave nothing', () => {
         setTimeout(() => this.push(randomBytes(MiB)), 5);
       },
     });
-    const err = await storage
-      .writeAudio({ processDate: DAY, fileName: 'c2_r4.wav', body, signal: controller.signal })
-      .catch((e: unknown) => e);
+    const { error: err } = await settle(
+      storage.writeAudio({ processDate: DAY, fileName: 'c2_r4.wav', body, signal: controller.signal }),
+    );
     expect((err as Error).message).toBe('interrupted');
     expect(body.destroyed).toBe(true);
     expect(await keysUnder(`${PREFIX}/${DAY}/`)).toEqual([]);
@@ -335,13 +346,15 @@ describe('S3 store: interrupted uploads leave nothing', () => {
 describe('S3 store: faults on the way are retried', () => {
   it('500, SlowDown and a dropped connection on some parts: retried, every byte right', async () => {
     const storage = storageFor();
+    // Each request fails at most twice, so the SDK's third attempt (its default) gets through.
     s3.proxy.faults.push(
-      { operation: 'UploadPart', fault: 'internal-error', nth: [1, 5] },
-      { operation: 'UploadPart', fault: 'slow-down', nth: [3] },
-      { operation: 'UploadPart', fault: 'drop', nth: [6] },
-      { operation: 'PutObject', fault: 'drop', nth: [1] },
-      { operation: 'PutObject', fault: 'slow-down', nth: [2] },
-      { operation: 'CompleteMultipartUpload', fault: 'internal-error', nth: [1] },
+      { operation: 'UploadPart', keyIncludes: 'c5_r0', partNumber: 1, fault: 'internal-error', nth: [1] },
+      { operation: 'UploadPart', keyIncludes: 'c5_r0', partNumber: 2, fault: 'slow-down', nth: [1] },
+      { operation: 'UploadPart', keyIncludes: 'c5_r2', partNumber: 2, fault: 'drop', nth: [1] },
+      { operation: 'UploadPart', keyIncludes: 'c5_r2', partNumber: 3, fault: 'internal-error', nth: [1, 2] },
+      { operation: 'PutObject', keyIncludes: 'c5_r1', fault: 'drop', nth: [1] },
+      { operation: 'PutObject', keyIncludes: 'c5_r1', fault: 'slow-down', nth: [2] },
+      { operation: 'CompleteMultipartUpload', keyIncludes: 'c5_r0', fault: 'internal-error', nth: [1] },
     );
     const files = [randomBytes(11 * MiB), randomBytes(2 * MiB), randomBytes(10 * MiB + 1)];
     const out = await Promise.all(
@@ -363,6 +376,7 @@ describe('S3 store: faults on the way are retried', () => {
       [
         'UploadPart internal-error',
         'UploadPart internal-error',
+        'UploadPart internal-error',
         'UploadPart slow-down',
         'UploadPart drop',
         'PutObject drop',
@@ -377,9 +391,9 @@ describe('S3 store: faults on the way are retried', () => {
   it('a server that keeps failing ends in one clear error, and nothing incomplete stays', async () => {
     const storage = storageFor();
     s3.proxy.faults.push({ operation: 'UploadPart', fault: 'slow-down' });
-    const err = await storage
-      .writeAudio({ processDate: DAY, fileName: 'c6_r1.wav', body: chunked(randomBytes(11 * MiB)) })
-      .catch((e: unknown) => e);
+    const { error: err } = await settle(
+      storage.writeAudio({ processDate: DAY, fileName: 'c6_r1.wav', body: chunked(randomBytes(11 * MiB)) }),
+    );
     expect(err).toBeInstanceOf(EnvironmentError);
     expect(err).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     expect((err as Error).message).toMatch(/503 SlowDown after 3 attempts.*run again later/);
@@ -492,7 +506,7 @@ describe('S3 store: the manifest', () => {
       for (let i = 0; i < 20_000; i++) yield line(i);
       yield line(20_000, { status: 'bogus' as never });
     }
-    const err = await storage.writeManifest(DAY, lines()).catch((e: unknown) => e);
+    const { error: err } = await settle(storage.writeManifest(DAY, lines()));
     expect(err).toMatchObject({ code: 'MANIFEST_INVALID' });
     expect(operations()).toContain('UploadPart');
     expect(operations()).toContain('AbortMultipartUpload');
@@ -514,12 +528,13 @@ describe('S3 store: a wrong setup ends with one clear error', () => {
 
   async function failure(storage: S3Storage): Promise<Error[]> {
     const errors: Error[] = [];
-    errors.push((await storage.checkWritable().catch((e: unknown) => e)) as Error);
-    errors.push(
-      (await storage
-        .writeAudio({ processDate: DAY, fileName: 'c9_r1.ogg', body: Readable.from([Buffer.from('x')]) })
-        .catch((e: unknown) => e)) as Error,
-    );
+    errors.push((await settle(storage.checkWritable())).error as Error);
+    const write = storage.writeAudio({
+      processDate: DAY,
+      fileName: 'c9_r1.ogg',
+      body: Readable.from([Buffer.from('x')]),
+    });
+    errors.push((await settle(write)).error as Error);
     return errors;
   }
 

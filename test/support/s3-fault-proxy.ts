@@ -38,6 +38,8 @@ export interface S3FaultRule {
   nth?: number[];
   /** Only requests whose key contains this. */
   keyIncludes?: string;
+  /** Only this part of a multipart upload (UploadPart). */
+  partNumber?: number;
 }
 
 export interface S3Exchange {
@@ -292,6 +294,7 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
     let rule: S3FaultRule | undefined;
     for (const r of faults) {
       if (r.operation !== operation || (r.keyIncludes && !key.includes(r.keyIncludes))) continue;
+      if (r.partNumber !== undefined && r.partNumber !== partNumber) continue;
       const n = (seen.get(r) ?? 0) + 1;
       seen.set(r, n);
       if (!rule && (!r.nth || r.nth.includes(n))) rule = r;

@@ -46,7 +46,7 @@ export interface PutAudioInput {
   signal?: AbortSignal;
   tuning: UploadTuning;
   /** Turns an SDK error during `operation` into the operator-facing one (describeS3Error). */
-  describe: (e: unknown, operation: string, key: string) => unknown;
+  describe: (e: unknown, operation: string, key: string) => Promise<unknown>;
 }
 
 export interface PutAudioResult {
@@ -128,7 +128,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
     return buf;
   };
 
-  const failed = (e: unknown, operation: string, failedKey: string): unknown => {
+  const failed = async (e: unknown, operation: string, failedKey: string): Promise<unknown> => {
     if (!body.destroyed) body.destroy();
     if (signal?.aborted) return signal.reason;
     if (sourceError !== undefined) {
@@ -157,7 +157,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
       headBytes += buf.length;
     }
   } catch (e) {
-    throw failed(e, 'GetObject', key);
+    throw await failed(e, 'GetObject', key);
   }
 
   if (ended) {
@@ -166,7 +166,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
       const existing = await headAudio(client, bucket, key, signal);
       if (existing?.bytes === bytes && existing.sha256 === sha256) return { bytes, sha256, written: false };
     } catch (e) {
-      throw failed(e, 'HeadObject', key);
+      throw await failed(e, 'HeadObject', key);
     }
     try {
       await client.send(
@@ -182,7 +182,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
         { abortSignal: signal },
       );
     } catch (e) {
-      throw failed(e, 'PutObject', key);
+      throw await failed(e, 'PutObject', key);
     }
     return { bytes, sha256, written: true };
   }
@@ -208,7 +208,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
   try {
     await upload.done();
   } catch (e) {
-    throw failed(e, 'MultipartUpload', input.stagingKey);
+    throw await failed(e, 'MultipartUpload', input.stagingKey);
   }
   const sha256 = hash.digest('hex');
   let written = false;
@@ -230,12 +230,12 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
     }
   } catch (e) {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: input.stagingKey })).catch(() => {});
-    throw failed(e, 'CopyObject', key);
+    throw await failed(e, 'CopyObject', key);
   }
   try {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: input.stagingKey }));
   } catch (e) {
-    throw failed(e, 'DeleteObject', input.stagingKey);
+    throw await failed(e, 'DeleteObject', input.stagingKey);
   }
   return { bytes, sha256, written };
 }
