@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
 import type { ExtractDayJob } from '../../src/engine/work.js';
 import { type AppDeps, buildApp } from '../../src/http/app.js';
-import { isLoopback, tokenMatches } from '../../src/http/auth.js';
+import { tokenMatches } from '../../src/http/auth.js';
+import { isLoopbackHost as isLoopback } from '../../src/lib/addresses.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 
