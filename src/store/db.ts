@@ -1,6 +1,6 @@
 // Opens the database: embedded PGlite under DATA_DIR/db by default, PostgreSQL when DATABASE_URL is set.
 // Both run the same schema and the same forward-only migrations (./drizzle). See docs/decisions/0002.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -12,6 +12,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
+import { acquireLock } from './dir-lock.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -36,15 +37,6 @@ export type SetUp = (store: DbHandle) => Promise<void>;
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const MIGRATION_LOCK_KEY = 727_001;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** DATA_DIR unusable for the database (a parent is a file, no permission, read-only, full): say so. */
 function unusableDir(e: unknown, dir: string): unknown {
   const code = (e as NodeJS.ErrnoException | null)?.code;
@@ -68,34 +60,19 @@ function unusableDir(e: unknown, dir: string): unknown {
 
 /**
  * PGlite has no cross-process lock: a second process opening the same directory silently loses writes
- * or corrupts it (stack notes P1). A pid lock file turns that into a clear error.
+ * or corrupts it (stack notes P1). A lock file (dir-lock.ts) turns that into a clear DB_IN_USE error.
  */
-export function lockDataDir(dir: string): () => void {
+export async function lockDataDir(dir: string): Promise<() => void> {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw unusableDir(e, dir);
   }
-  const lock = join(dir, 'audio-extract.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      writeFileSync(lock, String(process.pid));
-      return () => rmSync(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableDir(e, dir);
-      const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      if (Number.isFinite(pid) && pid !== process.pid && isAlive(pid)) {
-        throw new EnvironmentError(
-          'DB_IN_USE',
-          `The embedded database ${dir} is already in use by another audio-extract process (pid ${pid}). ` +
-            'Wait for it to finish or stop it; to run several workers at once, use PostgreSQL (DATABASE_URL).',
-        );
-      }
-      rmSync(lock, { force: true }); // stale: its owner is gone (crash or kill -9)
-    }
+  try {
+    return await acquireLock(join(dir, 'audio-extract.lock'), dir);
+  } catch (e) {
+    throw unusableDir(e, dir);
   }
-  throw new EnvironmentError('DB_IN_USE', `Could not lock the embedded database ${dir}`);
 }
 
 /**
@@ -110,7 +87,7 @@ const PGLITE_START_PARAMS = [
 ];
 
 async function openPglite(dir: string, setUp?: SetUp): Promise<DbHandle> {
-  const unlock = lockDataDir(dir);
+  const unlock = await lockDataDir(dir);
   try {
     const client = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
     await client.waitReady;
