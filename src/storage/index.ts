@@ -34,3 +34,4 @@ export type {
   WriteAudioRequest,
 } from './storage.js';
 export { openStorage } from './storage.js';
+export { protectDataDir } from './modes.js';

@@ -1,6 +1,7 @@
 // Opens the database: embedded PGlite under DATA_DIR/db by default, PostgreSQL when DATABASE_URL is set.
 // Both run the same schema and the same forward-only migrations (./drizzle). See docs/decisions/0002.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -11,6 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../lib/errors.js';
+import { DATABASE_MODES, restrictTree } from '../lib/file-modes.js';
 import { redactText } from '../lib/redact.js';
 import { acquireLock } from './dir-lock.js';
 import * as schema from './schema.js';
@@ -64,7 +66,8 @@ function unusableDir(e: unknown, dir: string): unknown {
  */
 export async function lockDataDir(dir: string): Promise<() => void> {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: DATABASE_MODES.dir });
+    chmodSync(dir, DATABASE_MODES.dir);
   } catch (e) {
     throw unusableDir(e, dir);
   }
@@ -73,6 +76,22 @@ export async function lockDataDir(dir: string): Promise<() => void> {
   } catch (e) {
     throw unusableDir(e, dir);
   }
+}
+
+/**
+ * PGlite's initdb chmods the files it creates to 0666 (the umask does not apply to chmod): make them
+ * owner-only again. The directory was 0700 from the start (lockDataDir), so nobody else could reach them
+ * meanwhile. PG_VERSION, one of initdb's files, is fixed last: owner-only, it says there is nothing to do
+ * (a walk of the ~1,000 files took 55-100 ms here, on every open otherwise).
+ */
+async function restrictDatabaseFiles(dir: string): Promise<void> {
+  const marker = join(dir, 'PG_VERSION');
+  const mode = await stat(marker).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
+  if (mode === DATABASE_MODES.file) return;
+  await restrictTree(dir, DATABASE_MODES, mode === undefined ? undefined : marker);
 }
 
 /**
@@ -91,6 +110,7 @@ async function openPglite(dir: string, setUp?: SetUp): Promise<DbHandle> {
   try {
     const client = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
     await client.waitReady;
+    await restrictDatabaseFiles(dir);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
     const sql: SqlExecutor = {
