@@ -131,12 +131,15 @@ function startedAtMs(start: string): number | undefined {
 export class LockHeldError extends EnvironmentError {}
 
 function inUse(file: string, owner: LockOwner, what: string): LockHeldError {
-  const where = owner.host === hostname() ? `pid ${owner.pid}` : `pid ${owner.pid} on host ${owner.host}`;
+  const here = owner.host === hostname();
+  // A stale lock is taken over on its own; only an owner that cannot be checked needs a person.
+  const unsure = !here || owner.start === null;
   return new LockHeldError(
     'DB_IN_USE',
-    `The embedded database ${what} is already in use by another audio-extract process (${where}). ` +
-      'Wait for it to finish or stop it; to run several workers at once, use PostgreSQL (DATABASE_URL). ' +
-      `If no such process exists, delete ${file}.`,
+    `The embedded database ${what} is already in use by another audio-extract process ` +
+      `(pid ${owner.pid}${here ? '' : ` on host ${owner.host}`}). Wait for it to finish or stop it; to run ` +
+      'several workers at once, use PostgreSQL (DATABASE_URL).' +
+      (unsure ? ` If that process is not running any more, delete ${file}.` : ''),
   );
 }
 

@@ -74,7 +74,7 @@ describe('item 6: dependencies', () => {
     ['the endpoint answers 405', answered405, '', 'unknown', /could not ask.*405 Method Not Allowed/],
     ['no network', '', 'npm error code ENOTFOUND\nnpm error network', 'unknown', /could not ask.*ENOTFOUND/],
     ['nothing at all', '', '', 'unknown', /could not ask.*no answer/],
-  ] as const)('the CI audit gate: %s → %s', (_what, stdout, stderr, verdict, says) => {
+  ] as const)('the CI audit gate: %s', (_what, stdout, stderr, verdict, says) => {
     const out = auditVerdict(stdout, stderr);
     expect(out.verdict).toBe(verdict);
     expect(out.message).toMatch(says);
