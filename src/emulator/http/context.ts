@@ -1,5 +1,5 @@
 // What every route plugin receives, and the per-request state the hooks keep on the request.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify';
 import { type MediaTraits, mediaTraits } from '../audio/traits.js';
 import type { Transcodes } from '../audio/transcodes.js';
 import type { BatchJobs } from '../batch/jobs.js';
@@ -44,8 +44,12 @@ export interface RequestState {
   token?: string;
 }
 
-/** Per-route config: the permission rule the gate checks after authentication (permissions.ts). */
-export interface RouteConfig {
+/**
+ * Per-route config: the permission rule the gate checks after authentication (permissions.ts). It extends
+ * Fastify's own route config because plugins loaded in the same program (the product's rate limiter)
+ * widen that type, and a config sharing none of its properties would no longer be accepted.
+ */
+export interface RouteConfig extends FastifyContextConfig {
   permissions?: PermissionRule;
 }
 
