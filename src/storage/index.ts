@@ -25,6 +25,7 @@ export {
   streamManifest,
   writeManifest,
 } from './manifest.js';
+export { protectDataDir } from './modes.js';
 export type {
   AudioStorage,
   CleanupResult,
@@ -34,4 +35,3 @@ export type {
   WriteAudioRequest,
 } from './storage.js';
 export { openStorage } from './storage.js';
-export { protectDataDir } from './modes.js';
