@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { prepareJobQueue } from '../scheduler/job-queue.js';
+import { protectDataDir } from '../storage/index.js';
 import { type DbHandle, openDb } from '../store/db.js';
 
 export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
@@ -26,6 +27,9 @@ export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger
  * (prepareJobQueue), so a database created by `status` or `doctor` is the one every later run opens.
  */
 export async function openStore(config: Config, logger?: Logger): Promise<DbHandle> {
+  // Before anything is created under DATA_DIR: owner-only modes (DATA_GROUP_READ: group may read audio).
+  const warning = await protectDataDir(config.DATA_DIR, config.DATA_GROUP_READ);
+  if (warning) logger?.warn(warning);
   return openDb({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,

@@ -1,11 +1,21 @@
 // The one declared configuration of audio-extract. Parsed once at start-up from the environment
 // (loadConfig), frozen, and passed down. Variable names are a contract with operators: do not rename.
 import { z } from 'zod';
+import { isLoopbackHost } from '../lib/addresses.js';
 import { ConfigError } from '../lib/errors.js';
 import { GENESYS_REGIONS, nearestRegions, normalizeRegion } from './regions.js';
+import { storageUrlProblem } from './storage-url.js';
 
 const UUIDISH = /^[0-9a-fA-F-]{8,64}$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
 
 function isIanaZone(tz: string): boolean {
   try {
@@ -85,9 +95,15 @@ export const ENV = {
       emptyToUndefined,
       z
         .string()
-        .url('must be an absolute http(s) URL')
+        .url('must be an absolute https:// URL')
         // z.string().url() also accepts ftp:, mailto: and javascript: URLs.
-        .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')
+        .refine((u) => /^https?:\/\//i.test(u), 'must start with https://')
+        // The body lists the day's failures and the URL may carry an API key: never in clear text
+        // over a network. Plain http is for a relay on this machine only.
+        .refine(
+          (u) => /^https:/i.test(u) || isLoopbackUrl(u),
+          'must be https:// (plain http:// only to a loopback address such as http://127.0.0.1:8025/send)',
+        )
         .optional(),
     ),
     example: 'https://notify.example.com/api/email',
@@ -114,6 +130,19 @@ export const ENV = {
   DATA_DIR: {
     schema: z.preprocess(emptyToUndefined, z.string().default('./data')),
     example: './data',
+    secret: false,
+  },
+  DATA_GROUP_READ: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+      z
+        .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+          errorMap: () => ({ message: 'must be true or false' }),
+        })
+        .default('false')
+        .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    ),
+    example: 'false',
     secret: false,
   },
   DATABASE_URL: {
@@ -184,10 +213,70 @@ export const ENV = {
     secret: false,
   },
   PORT: { schema: intIn(0, 65535, 8080), example: '8080', secret: false },
+  API_RATE_LIMIT_PER_MINUTE: { schema: intIn(0, 1_000_000, 600), example: '600', secret: false },
   API_TOKEN: {
-    schema: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    schema: z.preprocess(
+      emptyToUndefined,
+      z.string().min(32, 'must be at least 32 characters (make one with `openssl rand -hex 32`)').optional(),
+    ),
     example: '(a random string of 32+ characters)',
     secret: true,
+  },
+  // Object storage (ADR 0012). Credentials come from the AWS SDK's own chain (AWS_ACCESS_KEY_ID and
+  // AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or task role, …), never from a variable of ours.
+  STORAGE_URL: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .superRefine((v, ctx) => {
+          const problem = storageUrlProblem(v);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+        })
+        .optional(),
+    ),
+    example: 's3://recordings/audio-extract',
+    secret: false,
+  },
+  S3_ENDPOINT: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .url('must be an absolute http(s) URL')
+        .refine(
+          (u) => /^https?:\/\/[^/@\s]+(\/|$)/i.test(u),
+          'must be http(s)://host[:port], without credentials',
+        )
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    ),
+    example: 'http://127.0.0.1:9000',
+    secret: false,
+  },
+  S3_REGION: {
+    schema: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[a-z0-9-]{2,32}$/, 'must be a region name such as us-east-1')
+        .optional(),
+    ),
+    example: 'us-east-1',
+    secret: false,
+  },
+  S3_FORCE_PATH_STYLE: {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+      z
+        .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+          errorMap: () => ({ message: 'must be true or false' }),
+        })
+        .default('false')
+        .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    ),
+    example: 'true',
+    secret: false,
   },
 } as const;
 
@@ -195,7 +284,12 @@ type EnvSpec = typeof ENV;
 export type Config = Readonly<{ [K in keyof EnvSpec]: z.output<EnvSpec[K]['schema']> }>;
 
 // Not secret as a whole, but NOTIFY_URL may carry an API key in its query string (or user:password@).
-const URL_VARIABLES: ReadonlySet<string> = new Set(['NOTIFY_URL', 'GENESYS_CLOUD_BASE_URL']);
+const URL_VARIABLES: ReadonlySet<string> = new Set([
+  'NOTIFY_URL',
+  'GENESYS_CLOUD_BASE_URL',
+  'STORAGE_URL',
+  'S3_ENDPOINT',
+]);
 function hideUrlCredentials(url: string): string {
   return url.replace(/\?.*$/s, '?[redacted]').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1[redacted]@');
 }

@@ -11,6 +11,14 @@ export const GENESYS_PATHS = {
     `/api/v2/conversations/${encodeURIComponent(conversationId)}/recordings`,
   batchRequests: '/api/v2/recording/batchrequests',
   batchRequest: (jobId: string) => `/api/v2/recording/batchrequests/${encodeURIComponent(jobId)}`,
+  detailsJobs: '/api/v2/analytics/conversations/details/jobs',
+  detailsJob: (jobId: string) => `/api/v2/analytics/conversations/details/jobs/${encodeURIComponent(jobId)}`,
+  detailsJobResults: (jobId: string) =>
+    `/api/v2/analytics/conversations/details/jobs/${encodeURIComponent(jobId)}/results`,
+  detailsJobsAvailability: '/api/v2/analytics/conversations/details/jobs/availability',
+  users: '/api/v2/users',
+  queues: '/api/v2/routing/queues',
+  wrapUpCodes: '/api/v2/routing/wrapupcodes',
 } as const;
 
 /** Hard limits documented by Genesys (§3.3, §7.1). */
@@ -20,6 +28,8 @@ export const GENESYS_LIMITS = {
   detailsDefaultPageSize: 25,
   detailsPageSize: 100,
   retryAfterGiveUpSeconds: 180,
+  /** the real cap of the details query: "Pagination may not exceed 100000 results" (spec §15) */
+  detailsPaginationMaxResults: 100_000,
 } as const;
 
 export interface TokenResponse {
@@ -85,7 +95,9 @@ export interface Segment {
   segmentType: string;
   queueId?: string;
   disconnectType?: string;
+  /** id of the wrap-up code (GET /api/v2/routing/wrapupcodes gives its name) */
   wrapUpCode?: string;
+  wrapUpNote?: string;
   conference?: boolean;
 }
 
@@ -147,6 +159,7 @@ export interface RecordingMetadata {
   fileState?: string;
   archiveDate?: string;
   archiveMedium?: string;
+  restoreExpirationTime?: string;
   deleteDate?: string;
   sessionId?: string;
   region?: string;
@@ -190,5 +203,92 @@ export interface BatchDownloadJobStatusResult {
   errorCount?: number;
   status?: 'InProgress' | 'Completed' | string;
   results?: BatchDownloadJobResult[];
+  selfUri?: string;
+}
+
+/** Body of POST /api/v2/analytics/conversations/details/jobs (spec §4): the query minus paging. */
+export interface AsyncConversationQuery {
+  interval: string;
+  order?: 'asc' | 'desc' | 'unordered';
+  orderBy?: 'conversationStart' | 'conversationEnd' | 'segmentStart' | 'segmentEnd';
+  segmentFilters?: QueryFilter[];
+  conversationFilters?: QueryFilter[];
+  limit?: number;
+  startOfDayIntervalMatching?: boolean;
+}
+
+export interface AsyncQueryResponse {
+  jobId: string;
+}
+
+export type AsyncQueryState = 'QUEUED' | 'PENDING' | 'FAILED' | 'CANCELLED' | 'FULFILLED' | 'EXPIRED';
+
+export interface AsyncQueryStatus {
+  state: AsyncQueryState | string;
+  errorMessage?: string;
+  expirationDate?: string;
+  submissionDate?: string;
+  completionDate?: string;
+}
+
+/** A page of GET …/details/jobs/{jobId}/results: no `cursor` on the last page. */
+export interface AsyncConversationResults {
+  conversations?: AnalyticsConversation[];
+  cursor?: string;
+  dataAvailabilityDate?: string;
+}
+
+export interface DataAvailabilityResponse {
+  dataAvailabilityDate?: string;
+}
+
+/** A page of a platform listing (users, queues, wrap-up codes). */
+export interface EntityListing<T> {
+  entities?: T[];
+  pageSize?: number;
+  pageNumber?: number;
+  total?: number;
+  pageCount?: number;
+  firstUri?: string;
+  selfUri?: string;
+  nextUri?: string;
+  previousUri?: string;
+  lastUri?: string;
+}
+
+export interface EntityReference {
+  id: string;
+  name?: string;
+  selfUri?: string;
+}
+
+/** GET /api/v2/users?id=… item. `manager` is a reference (id and selfUri only): look its name up too. */
+export interface User {
+  id: string;
+  name?: string;
+  division?: EntityReference;
+  email?: string;
+  state?: 'active' | 'inactive' | 'deleted' | string;
+  title?: string;
+  department?: string;
+  username?: string;
+  manager?: { id: string; selfUri?: string };
+  version?: number;
+  selfUri?: string;
+}
+
+export interface RoutingQueue {
+  id: string;
+  name: string;
+  division?: EntityReference;
+  description?: string;
+  memberCount?: number;
+  selfUri?: string;
+}
+
+export interface WrapupCode {
+  id: string;
+  name: string;
+  division?: EntityReference;
   selfUri?: string;
 }

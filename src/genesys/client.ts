@@ -13,6 +13,7 @@
 //   It goes to opts.loginBaseUrl through the same executor.
 // - resultUrl downloads are not API calls: same transport and retry, but no bearer (an object store
 //   rejects two auth schemes) and no Genesys rate limiter (the object store is not rate-limited by Genesys).
+//   Their URLs come from the network and are checked by the URL policy, redirects too (download.ts).
 import platformClient from 'purecloud-platform-client-v2';
 import {
   type AnalyticsConversation,
@@ -24,8 +25,8 @@ import {
   type RecordingMetadata,
 } from '../contracts/genesys.js';
 import { systemClock } from '../lib/clock.js';
-import { redactUrl } from '../lib/redact.js';
 import { pageConversationDetails } from './details.js';
+import { createDownloader } from './download.js';
 import { GenesysHttpError, GenesysInvalidInputError, GenesysProtocolError } from './errors.js';
 import { createExecutor, type EndpointName } from './executor.js';
 import { createTokenBucketLimiter } from './limiter.js';
@@ -33,6 +34,7 @@ import { GenesysSdkHttpClient, withSdkContext } from './sdk-http.js';
 import { createTokenManager, type TokenManager } from './token.js';
 import { createTransport } from './transport.js';
 import type { GenesysClient, GenesysClientOptions } from './types.js';
+import { policyForApi } from './url-policy.js';
 
 type ApiClient = typeof platformClient.ApiClient;
 
@@ -203,30 +205,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       return value as BatchDownloadJobStatusResult;
     },
 
-    download(resultUrl, signal) {
-      const url = new URL(resultUrl);
-      return executor.execute({
-        endpoint: 'download',
-        // Pre-signed: the query string is the credential, so only the redacted form is ever shown.
-        call: { method: 'GET', path: redactUrl(resultUrl) },
-        url,
-        bearer: false,
-        limited: false,
-        stream: true,
-        resolveAnyStatus: true,
-        signal,
-        parse: (res) => {
-          const length = Number(res.headers['content-length']);
-          return {
-            status: res.status,
-            contentType: res.headers['content-type'],
-            contentLength:
-              Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined,
-            body: res.stream!,
-          };
-        },
-      });
-    },
+    download: createDownloader(executor, policyForApi(opts.apiBaseUrl)),
 
     async checkCredentials(signal) {
       await tokens!.fetchNew(signal);

@@ -9,6 +9,8 @@
 //   GENESYS_AUTH           /oauth/token refused the credentials, or the API refused a fresh token
 //   GENESYS_INVALID_INPUT  rejected locally before sending (e.g. a batch of 0 or > 100 items)
 //   GENESYS_TOO_MANY_RESULTS  > 10,000 conversations in an interval too short to split (terminal)
+//   GENESYS_URL_REFUSED    a download URL (or a redirect) the URL policy refuses: not https, a private
+//                          address, credentials in it, too many redirects (terminal; url-policy.ts)
 //
 // Messages name the call (method, path without query string, status, Genesys code and contextId) and
 // never carry tokens, client secrets or pre-signed URL query strings.
@@ -154,6 +156,13 @@ export class GenesysAuthError extends GenesysError {
 export class GenesysInvalidInputError extends GenesysError {
   constructor(call: GenesysCallRef, detail: string) {
     super('GENESYS_INVALID_INPUT', 'terminal', `${call.method} ${call.path} not sent: ${detail}`, call);
+  }
+}
+
+/** A download URL the URL policy refuses (url-policy.ts); nothing was sent to it. */
+export class GenesysUrlRefusedError extends GenesysError {
+  constructor(call: GenesysCallRef, reason: string) {
+    super('GENESYS_URL_REFUSED', 'terminal', reason, call);
   }
 }
 

@@ -13,7 +13,7 @@ import {
   GenesysRateLimitedError,
 } from './errors.js';
 import { decideRetry, type RetryPolicy } from './retry.js';
-import type { Transport, WireResponse } from './transport.js';
+import type { Transport, WireRequest, WireResponse } from './transport.js';
 import type { ApiCallStats, RateLimiter } from './types.js';
 
 export type EndpointName =
@@ -36,6 +36,8 @@ export interface CallSpec<T> {
   /** Count against the Genesys rate limiter (false for /oauth/token and object-store downloads). */
   limited: boolean;
   stream?: boolean;
+  /** Name resolution for new connections (downloads). */
+  lookup?: WireRequest['lookup'];
   /** Return non-2xx responses to `parse` instead of throwing, once retrying is over (downloads). */
   resolveAnyStatus?: boolean;
   policy?: Partial<RetryPolicy>;
@@ -127,6 +129,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           signal: spec.signal,
           stream: spec.stream,
           freshConnection: policy.idempotent === false,
+          lookup: spec.lookup,
         });
       } catch (e) {
         if (spec.signal?.aborted) throw spec.signal.reason;

@@ -3,8 +3,9 @@
 // remembers which hosts ever answered so a refused connection can be told apart at start vs mid-run.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { type GenesysCallRef, GenesysNetworkError, GenesysTimeoutError } from './errors.js';
+import { type GenesysCallRef, GenesysError, GenesysNetworkError, GenesysTimeoutError } from './errors.js';
 
 export interface WireRequest {
   call: GenesysCallRef;
@@ -18,6 +19,8 @@ export interface WireRequest {
   stream?: boolean;
   /** Do not reuse a pooled keep-alive socket (non-idempotent requests). */
   freshConnection?: boolean;
+  /** Name resolution for a new connection (downloads: refuses forbidden addresses, download-lookup.ts). */
+  lookup?: LookupFunction;
 }
 
 export interface WireResponse {
@@ -74,7 +77,12 @@ export function createTransport(opts: { maxSockets?: number } = {}): Transport {
       // A non-idempotent request gets a new connection: a pooled socket the server is closing at that
       // moment fails with ECONNRESET after the request may have been read, and such a POST is not retried.
       const agent = req.freshConnection ? false : isHttps ? httpsAgent : httpAgent;
-      const cr = (isHttps ? https : http).request(req.url, { method: req.method, headers, agent });
+      const cr = (isHttps ? https : http).request(req.url, {
+        method: req.method,
+        headers,
+        agent,
+        ...(req.lookup ? { lookup: req.lookup } : {}),
+      });
 
       // Settle first, then tear the socket down: whatever error the teardown emits is then ignored.
       const timer = setTimeout(() => {
@@ -94,7 +102,8 @@ export function createTransport(opts: { maxSockets?: number } = {}): Transport {
         if (!socket.connecting) connected = true;
         else socket.once('connect', () => (connected = true));
       });
-      cr.on('error', (e: NodeJS.ErrnoException) => fail(netError(e)));
+      // A GenesysError here was raised by our own lookup (a refused address): it is already typed.
+      cr.on('error', (e: NodeJS.ErrnoException) => fail(e instanceof GenesysError ? e : netError(e)));
       cr.on('response', (res) => {
         reached.add(host);
         const base = {

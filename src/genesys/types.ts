@@ -51,7 +51,11 @@ export interface GenesysClient {
   ): Promise<RecordingsLookup>;
   submitBatch(items: readonly BatchDownloadRequest[], signal?: AbortSignal): Promise<{ jobId: string }>;
   batchStatus(jobId: string, signal?: AbortSignal): Promise<BatchDownloadJobStatusResult>;
-  /** GET a pre-signed resultUrl with no Authorization header. Non-2xx resolves (status) rather than throws. */
+  /**
+   * GET a pre-signed resultUrl or mediaUri with no Authorization header, following up to 5 redirects.
+   * Non-2xx resolves (status) rather than throws. A URL (or redirect) the URL policy refuses throws
+   * GenesysUrlRefusedError before anything is sent to it (url-policy.ts).
+   */
   download(resultUrl: string, signal?: AbortSignal): Promise<DownloadResponse>;
   /** One token request; throws GenesysAuthError with a clear cause on bad credentials/region. */
   checkCredentials(signal?: AbortSignal): Promise<void>;

@@ -2,6 +2,10 @@
 // blip in the notification service (5xx, reset, timeout) is retried a few times; a 4xx means the request
 // itself is wrong (bad NOTIFY_URL or EMAILS) and is reported at once. NOTIFY_URL may carry an API key in
 // its query string, so only redactUrl(url) ever appears in an error.
+//
+// Redirects are not followed: a 307 or 308 would make the client send the same body (the day's
+// failures) again to wherever the Location says, maybe another host. A 3xx is a failed send that
+// names where it pointed, so the operator can set NOTIFY_URL to the final address.
 import { type Clock, systemClock } from '../lib/clock.js';
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText, redactUrl } from '../lib/redact.js';
@@ -81,6 +85,20 @@ function describe(failure: AttemptFailure, detail: string): string {
   return `network error (${detail})`;
 }
 
+/** A 3xx is never retried (decideNotifyRetry) and never followed; say where it pointed, without secrets. */
+function redirectDetail(location: string | null, base: string): string {
+  let target = '';
+  try {
+    if (location) target = ` to ${redactUrl(new URL(location, base).href)}`;
+  } catch {
+    target = ' to an invalid Location';
+  }
+  return (
+    `a redirect${target}, not followed (the body would be sent on to another address): ` +
+    'set NOTIFY_URL to the final address'
+  );
+}
+
 function networkDetail(e: unknown): string {
   const cause = (e as { cause?: unknown }).cause;
   const code = (cause as { code?: unknown } | undefined)?.code;
@@ -112,6 +130,7 @@ export async function sendNotification(opts: SendNotificationOptions): Promise<S
         headers: { 'content-type': 'application/json', accept: 'application/json, text/plain, */*' },
         body,
         signal,
+        redirect: 'manual',
       });
       // Always read the body: it frees the connection and, on errors, says what the service disliked.
       const text = await res.text();
@@ -121,7 +140,10 @@ export async function sendNotification(opts: SendNotificationOptions): Promise<S
         status: res.status,
         retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
       };
-      detail = redactText(text.replace(/\s+/g, ' ').trim().slice(0, 200));
+      detail =
+        res.status >= 300 && res.status < 400
+          ? redirectDetail(res.headers.get('location'), opts.url)
+          : redactText(text.replace(/\s+/g, ' ').trim().slice(0, 200));
     } catch (e) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       cause = e;

@@ -1,7 +1,7 @@
 // Fetches one pre-signed media URL into the audio store and records the recording as downloaded.
 // Shared by the batch path (resultUrl) and the converted-format path (mediaUri). A 403 means the URL
 // expired; truncated bodies and 5xx are retried in place a few times.
-import { GenesysError } from '../genesys/errors.js';
+import { GenesysError, GenesysUrlRefusedError } from '../genesys/errors.js';
 import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import type { Limit } from '../lib/pool.js';
 import { fileNameFor, writeAudioFile } from '../storage/index.js';
@@ -46,6 +46,9 @@ async function fetchFile(
       res = await deps.genesys.download(url, deps.signal);
     } catch (e) {
       if (!(e instanceof GenesysError)) throw e;
+      // A URL the policy refuses (not https, a private address…) fails this item with the reason;
+      // asking again would only get the same URL.
+      if (e instanceof GenesysUrlRefusedError) return { kind: 'error', reason: e.message };
       lastReason = `download failed: ${e.code}`;
       continue;
     }

@@ -9,19 +9,16 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import { resolveInside, safeSegment } from '../lib/paths.js';
 import { coalesce } from '../lib/pool.js';
+import { dayFolder } from './day.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 
 const PART_SUFFIX = '.part';
 /** Bytes gathered before a write to the .part file (memory per download in flight). */
 const WRITE_CHUNK = 1024 * 1024;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `<dataDir>/audio/<processDate>` (absolute). `processDate` must be `YYYY-MM-DD`. */
 export function audioDir(dataDir: string, processDate: string): string {
-  if (!DATE.test(processDate)) {
-    throw new AppError('UNSAFE_PATH', `process date ${JSON.stringify(processDate)} must be YYYY-MM-DD`);
-  }
-  return resolveInside(dataDir, 'audio', processDate);
+  return dayFolder(resolveInside(dataDir, 'audio'), processDate);
 }
 
 const EXTENSIONS: Record<string, string> = {

@@ -1,5 +1,7 @@
-// The audio file store. Local filesystem today; the surface is kept to a handful of functions
-// (write, verify, clean up, manifest) so an S3 implementation can offer the same ones later.
+// The audio file store: the AudioStorage interface (openStorage picks the local or the S3 one from
+// STORAGE_URL), and the local file functions it is built on, still used directly by the pipeline.
+
+export { type StorageLocation, storageLocation } from '../config/storage-url.js';
 export {
   audioDir,
   checkWritable,
@@ -23,3 +25,13 @@ export {
   streamManifest,
   writeManifest,
 } from './manifest.js';
+export { protectDataDir } from './modes.js';
+export type {
+  AudioStorage,
+  CleanupResult,
+  ManifestFile,
+  StorageCheck,
+  StoredAudio,
+  WriteAudioRequest,
+} from './storage.js';
+export { openStorage } from './storage.js';

@@ -106,6 +106,30 @@ function checkLine(file: string, line: ManifestLine, i: number, previous: Manife
 }
 
 /**
+ * The manifest's bytes, 64 KiB at a time, from lines that come in manifest order (compareLines), so
+ * memory stays flat whatever the size of the day. Throws MANIFEST_INVALID (naming `where`) at the first
+ * invalid or out-of-order line; a writer that stops there leaves the previous manifest as it was.
+ */
+export async function* manifestChunks(
+  where: string,
+  lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
+): AsyncGenerator<Buffer> {
+  let chunk = '';
+  let i = 0;
+  let previous: ManifestLine | undefined;
+  for await (const line of lines) {
+    checkLine(where, line, i++, previous);
+    previous = line;
+    chunk += `${serializeManifestLine(line)}\n`;
+    if (chunk.length >= WRITE_CHUNK) {
+      yield Buffer.from(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  if (chunk) yield Buffer.from(chunk, 'utf8');
+}
+
+/**
  * Writes `<dir>/manifest.jsonl` from lines that come in manifest order (compareLines), atomically (temp
  * file, fsync, rename): readers see the old manifest or the new one, never half of one. Lines are written
  * out in 64 KiB chunks as they come, so memory stays flat whatever the size of the day. An invalid or
@@ -121,19 +145,7 @@ export async function streamManifest(
     await mkdir(dir, { recursive: true });
     const fh = await open(tmp, 'w');
     try {
-      let chunk = '';
-      let i = 0;
-      let previous: ManifestLine | undefined;
-      for await (const line of lines) {
-        checkLine(file, line, i++, previous);
-        previous = line;
-        chunk += `${serializeManifestLine(line)}\n`;
-        if (chunk.length >= WRITE_CHUNK) {
-          await fh.write(chunk, null, 'utf8');
-          chunk = '';
-        }
-      }
-      if (chunk) await fh.write(chunk, null, 'utf8');
+      for await (const chunk of manifestChunks(file, lines)) await fh.write(chunk);
       await fh.sync();
     } finally {
       await fh.close();
@@ -162,6 +174,11 @@ export async function readManifest(dir: string): Promise<ManifestLine[]> {
     if (errnoCode(e) === 'ENOENT') return [];
     throw e;
   }
+  return parseManifest(text, file);
+}
+
+/** The lines of a manifest's text; `where` (a path or an s3:// URL) names it in MANIFEST_INVALID errors. */
+export function parseManifest(text: string, where: string): ManifestLine[] {
   const out: ManifestLine[] = [];
   const rows = text.split('\n');
   for (let i = 0; i < rows.length; i++) {
@@ -171,14 +188,14 @@ export async function readManifest(dir: string): Promise<ManifestLine[]> {
     try {
       parsed = JSON.parse(row);
     } catch (e) {
-      throw new AppError('MANIFEST_INVALID', `${file} line ${i + 1} is not JSON`, { cause: e });
+      throw new AppError('MANIFEST_INVALID', `${where} line ${i + 1} is not JSON`, { cause: e });
     }
     const result = lineSchema.safeParse(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new AppError(
         'MANIFEST_INVALID',
-        `${file} line ${i + 1}: ${issue?.path.join('.') || '(line)'} ${issue?.message ?? 'is invalid'}`,
+        `${where} line ${i + 1}: ${issue?.path.join('.') || '(line)'} ${issue?.message ?? 'is invalid'}`,
       );
     }
     out.push(result.data);

@@ -1,6 +1,7 @@
 // Opens the database: embedded PGlite under DATA_DIR/db by default, PostgreSQL when DATABASE_URL is set.
 // Both run the same schema and the same forward-only migrations (./drizzle). See docs/decisions/0002.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -11,7 +12,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../lib/errors.js';
+import { DATABASE_MODES, restrictTree } from '../lib/file-modes.js';
 import { redactText } from '../lib/redact.js';
+import { acquireLock } from './dir-lock.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -36,15 +39,6 @@ export type SetUp = (store: DbHandle) => Promise<void>;
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const MIGRATION_LOCK_KEY = 727_001;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** DATA_DIR unusable for the database (a parent is a file, no permission, read-only, full): say so. */
 function unusableDir(e: unknown, dir: string): unknown {
   const code = (e as NodeJS.ErrnoException | null)?.code;
@@ -68,34 +62,36 @@ function unusableDir(e: unknown, dir: string): unknown {
 
 /**
  * PGlite has no cross-process lock: a second process opening the same directory silently loses writes
- * or corrupts it (stack notes P1). A pid lock file turns that into a clear error.
+ * or corrupts it (stack notes P1). A lock file (dir-lock.ts) turns that into a clear DB_IN_USE error.
  */
-export function lockDataDir(dir: string): () => void {
+export async function lockDataDir(dir: string): Promise<() => void> {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DATABASE_MODES.dir });
+    chmodSync(dir, DATABASE_MODES.dir);
   } catch (e) {
     throw unusableDir(e, dir);
   }
-  const lock = join(dir, 'audio-extract.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      writeFileSync(lock, String(process.pid));
-      return () => rmSync(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableDir(e, dir);
-      const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      if (Number.isFinite(pid) && pid !== process.pid && isAlive(pid)) {
-        throw new EnvironmentError(
-          'DB_IN_USE',
-          `The embedded database ${dir} is already in use by another audio-extract process (pid ${pid}). ` +
-            'Wait for it to finish or stop it; to run several workers at once, use PostgreSQL (DATABASE_URL).',
-        );
-      }
-      rmSync(lock, { force: true }); // stale: its owner is gone (crash or kill -9)
-    }
+  try {
+    return await acquireLock(join(dir, 'audio-extract.lock'), dir);
+  } catch (e) {
+    throw unusableDir(e, dir);
   }
-  throw new EnvironmentError('DB_IN_USE', `Could not lock the embedded database ${dir}`);
+}
+
+/**
+ * PGlite's initdb chmods the files it creates to 0666 (the umask does not apply to chmod): make them
+ * owner-only again. The directory was 0700 from the start (lockDataDir), so nobody else could reach them
+ * meanwhile. PG_VERSION, one of initdb's files, is fixed last: owner-only, it says there is nothing to do
+ * (a walk of the ~1,000 files took 55-100 ms here, on every open otherwise).
+ */
+async function restrictDatabaseFiles(dir: string): Promise<void> {
+  const marker = join(dir, 'PG_VERSION');
+  const mode = await stat(marker).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
+  if (mode === DATABASE_MODES.file) return;
+  await restrictTree(dir, DATABASE_MODES, mode === undefined ? undefined : marker);
 }
 
 /**
@@ -110,10 +106,11 @@ const PGLITE_START_PARAMS = [
 ];
 
 async function openPglite(dir: string, setUp?: SetUp): Promise<DbHandle> {
-  const unlock = lockDataDir(dir);
+  const unlock = await lockDataDir(dir);
   try {
     const client = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
     await client.waitReady;
+    await restrictDatabaseFiles(dir);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
     const sql: SqlExecutor = {

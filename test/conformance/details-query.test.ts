@@ -168,13 +168,17 @@ describe('paging', () => {
     expectPlatformHeaders(tooBig.headers, '400 pageSize');
   });
 
-  it('asking beyond the 10,000th result is a 400; the 10,000th itself is reachable', async () => {
-    const last = await query({ ...body, paging: { pageSize: 100, pageNumber: 100 } });
+  it('asking beyond the 100,000th result is a 400 with the real message; the 100,000th is reachable', async () => {
+    const last = await query({ ...body, paging: { pageSize: 100, pageNumber: 1000 } });
     expect(last.status).toBe(200);
-    const beyond = await query({ ...body, paging: { pageSize: 100, pageNumber: 101 } });
-    expectErrorEnvelope(beyond, 400);
-    const beyondSmallPages = await query({ ...body, paging: { pageSize: 50, pageNumber: 201 } });
+    const beyond = await query({ ...body, paging: { pageSize: 100, pageNumber: 1001 } });
+    expect(expectErrorEnvelope(beyond, 400, 'bad.request').message).toBe(
+      'Pagination may not exceed 100000 results',
+    );
+    const beyondSmallPages = await query({ ...body, paging: { pageSize: 50, pageNumber: 2001 } });
     expectErrorEnvelope(beyondSmallPages, 400);
+    // The 10,000 of the old tutorial is no limit any more.
+    expect((await query({ ...body, paging: { pageSize: 100, pageNumber: 101 } })).status).toBe(200);
   });
 
   it('totalHits drifts when a conversation arrives between pages, and items move between pages', async () => {

@@ -33,6 +33,8 @@ export interface Sdk {
   client: ApiClient;
   analytics: platformClient.AnalyticsApi;
   recording: platformClient.RecordingApi;
+  users: platformClient.UsersApi;
+  routing: platformClient.RoutingApi;
 }
 
 /** A new, not yet logged-in SDK client whose login and API hosts are the emulator. */
@@ -64,6 +66,8 @@ export async function connectSdk(
     client,
     analytics: new platformClient.AnalyticsApi(client),
     recording: new platformClient.RecordingApi(client),
+    users: new platformClient.UsersApi(client),
+    routing: new platformClient.RoutingApi(client),
   };
 }
 
@@ -158,4 +162,29 @@ export function nullPaths(value: unknown, path = '$'): string[] {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A plain GET of an absolute URL (downloads: no bearer), without following redirects. */
+export async function fetchUrl(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const res = await fetch(url, { redirect: 'manual', ...init });
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** Polls a batch job through the SDK until it says Completed (the emulator clock runs in real time). */
+export async function completedBatch(
+  sdk: Sdk,
+  jobId: string,
+  timeoutMs = 10_000,
+): Promise<platformClient.Models.BatchDownloadJobStatusResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = (await sdk.recording.getRecordingBatchrequest(jobId)) as unknown;
+    const status = (isExtended(r) ? r.body : r) as platformClient.Models.BatchDownloadJobStatusResult;
+    if (status.status === 'Completed') return status;
+    if (Date.now() > deadline) throw new Error(`batch ${jobId} did not complete in ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }

@@ -1,8 +1,9 @@
 // Spec §12.12 (§9, §10): ININ-Correlation-Id and inin-ratelimit-* on every /api/v2 response, the
-// per-token budget, and the normalized 429 (body, Retry-After, contextId = correlation id).
+// budget per OAuth client (issue 19: every token of a client shares it), the per-window journal view,
+// and the normalized 429 (body, Retry-After, contextId = correlation id).
 import { randomUUID } from 'node:crypto';
 import type platformClient from 'purecloud-platform-client-v2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEmulator } from '../../src/emulator/index.js';
 import type { Emulator } from '../../src/emulator/types.js';
 import {
@@ -109,9 +110,9 @@ describe('headers on every /api/v2 response', () => {
     for (const e of api) expect(e.correlationId, `${e.method} ${e.path}`).toMatch(/\S/);
   });
 
-  it('inin-ratelimit-allowed is the per-token budget and -count counts this token requests', async () => {
+  it('inin-ratelimit-allowed is the budget and -count counts the client requests of the window', async () => {
     const fresh = await connectSdk(emu, { extended: true });
-    const a = await detailsQuery(fresh);
+    const a = await detailsQuery(sdk);
     const b = await detailsQuery(fresh);
     expect(header(a.headers, 'inin-ratelimit-allowed')).toBe('300');
     expect(Number(header(b.headers, 'inin-ratelimit-count'))).toBe(
@@ -131,12 +132,15 @@ describe('429 Too Many Requests', () => {
       seed: 'conformance-429',
       conversationsPerDay: 40,
       ratePerMinute: BUDGET,
+      extraClients: [{ clientId: 'other', clientSecret: 'other' }],
       now: clock.now,
     });
   });
   afterAll(async () => {
     await emu?.close();
   });
+  // Each test starts in a fresh window: the budget of the client carries over between tests otherwise.
+  beforeEach(() => clock.advance(61_000));
 
   it('past the per-token budget: normalized body, Retry-After, contextId = ININ-Correlation-Id', async () => {
     const sdk = await connectSdk(emu, { extended: true });
@@ -154,12 +158,32 @@ describe('429 Too Many Requests', () => {
     expect429(await settle(sdk.recording.getRecordingBatchrequest(randomUUID())));
   });
 
-  it('the budget is per token: a new token is served while the old one is limited', async () => {
+  it('the budget is per OAuth client: a new token of the client is limited too, another client is served', async () => {
     const sdk = await connectSdk(emu, { extended: true });
     for (let i = 0; i < BUDGET; i++) await detailsQuery(sdk);
     expect((await detailsQuery(sdk)).status).toBe(429);
-    const other = await connectSdk(emu, { extended: true });
+    const sameClient = await connectSdk(emu, { extended: true });
+    expect429(await detailsQuery(sameClient));
+    const other = await connectSdk(emu, { extended: true, clientId: 'other', clientSecret: 'other' });
     expect((await detailsQuery(other)).status).toBe(200);
+  });
+
+  it('the journal shows every 60-second window per client: requests counted never exceed the limit', async () => {
+    const first = await connectSdk(emu, { extended: true });
+    const second = await connectSdk(emu, { extended: true });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await detailsQuery(first)).status, (await detailsQuery(second)).status);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(BUDGET);
+    const windows = emu.journal.rateWindows('emulator');
+    const last = windows[windows.length - 1];
+    expect(last).toMatchObject({ clientId: 'emulator', limit: BUDGET, counted: BUDGET, limited: 2 });
+    expect((last?.end ?? 0) - (last?.start ?? 0)).toBe(60_000);
+    for (const w of windows) expect(w.counted).toBeLessThanOrEqual(w.limit);
+    // The same view over HTTP, for an emulator in another process.
+    const over = await raw(emu, '/emulator/rate-windows?clientId=emulator');
+    expect(over.json).toEqual(windows);
   });
 
   it('the budget comes back after the window (inin-ratelimit-reset)', async () => {

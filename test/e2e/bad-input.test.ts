@@ -88,7 +88,7 @@ const ENV_ROWS: [string, string | undefined, RegExp][] = [
   ['CONCURRENCY', '0', /CONCURRENCY is "0": must be at least 1/],
   ['BATCH_STALL_TIMEOUT_SECONDS', '1', /BATCH_STALL_TIMEOUT_SECONDS is "1": must be at least 5/],
   ['PORT', '99999', /PORT is "99999": must be at most 65535/],
-  ['API_TOKEN', 'short-token', /API_TOKEN has an invalid value: must be at least 16 characters/],
+  ['API_TOKEN', 'short-token', /API_TOKEN has an invalid value: must be at least 32 characters/],
 ];
 
 describe.concurrent('every invalid environment variable: exit 2 and one message naming it', CLI_TESTS, () => {

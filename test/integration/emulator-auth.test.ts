@@ -127,7 +127,7 @@ describe('emulator bearer authentication', () => {
 });
 
 describe('emulator rate limit', () => {
-  it('counts requests per token and answers the normalized 429 with Retry-After', async () => {
+  it('counts requests per OAuth client and answers the normalized 429 with Retry-After', async () => {
     const now = Date.parse('2024-05-03T10:00:00Z');
     emu = await buildEmulator({ ratePerMinute: 3, now: () => now });
     const tok = await token(emu);
@@ -150,8 +150,37 @@ describe('emulator rate limit', () => {
       details: [],
       errors: [],
     });
-    // Another token has its own budget.
+    // A second token of the same client (another process) shares the budget …
+    expect((await query(emu, await token(emu))).status).toBe(429);
+    // … and the journal's view of the limiter shows one window at its limit, with the two refusals.
+    expect(emu.journal.rateWindows('emulator')).toEqual([
+      { clientId: 'emulator', start: now, end: now + 60_000, limit: 3, counted: 3, limited: 2 },
+    ]);
+  });
+
+  it('gives another client its own budget, and each token its own with rateLimitScope token', async () => {
+    const now = Date.parse('2024-05-03T10:00:00Z');
+    emu = await buildEmulator({
+      ratePerMinute: 1,
+      now: () => now,
+      extraClients: [{ clientId: 'other', clientSecret: 'other' }],
+    });
     expect((await query(emu, await token(emu))).status).toBe(200);
+    expect((await query(emu, await token(emu))).status).toBe(429);
+    expect((await query(emu, await token(emu, 'other', 'other'))).status).toBe(200);
+    const windows = await (await fetch(`${emu.url}/emulator/rate-windows?clientId=other`)).json();
+    expect(windows).toEqual([
+      { clientId: 'other', start: now, end: now + 60_000, limit: 1, counted: 1, limited: 0 },
+    ]);
+    await emu.close();
+
+    emu = await buildEmulator({ ratePerMinute: 1, now: () => now, rateLimitScope: 'token' });
+    expect((await query(emu, await token(emu))).status).toBe(200);
+    expect((await query(emu, await token(emu))).status).toBe(200);
+    expect(emu.journal.rateWindows().map((w) => [w.clientId, w.token, w.counted])).toEqual([
+      ['emulator', 1, 1],
+      ['emulator', 2, 1],
+    ]);
   });
 
   it('opens a new window after 60 seconds', async () => {

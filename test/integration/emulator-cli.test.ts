@@ -1,6 +1,6 @@
 // `audio-extract emulator` as a subprocess: prints the .env lines, serves, and stops cleanly on SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,54 @@ describe('emulator command', () => {
     expect((await fetch(`${url}/api/v2/anything`)).status).toBe(501);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('--profile production --tls: prints the download host and the CA file, and serves https', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const caFile = join(dir, 'ca.pem');
+    const { child, exited, printed } = runCli([
+      '--port',
+      '0',
+      '--profile',
+      'production',
+      '--tls-ca-file',
+      caFile,
+    ]);
+    const out = await printed('Press Ctrl-C');
+    expect(out).toContain('profile production');
+    const url = /GENESYS_CLOUD_BASE_URL=(\S+)/.exec(out)?.[1] as string;
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).toMatch(/Downloads served from https:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toContain(`NODE_EXTRA_CA_CERTS=${caFile}`);
+    const pem = await readFile(caFile, 'utf8');
+    expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    // This test process did not start with the CA: a request proves the server speaks TLS and is
+    // refused on trust, not on protocol.
+    const err = await fetch(`${url}/emulator/health`).then(
+      () => undefined,
+      (e: Error & { cause?: { code?: string } }) => e.cause?.code,
+    );
+    expect(err).toMatch(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses a bad profile, an unknown permission, a bad options file and a share above 1', async () => {
+    await expect(emulatorCommand(['--profile', 'prod'])).rejects.toThrow(
+      /--profile must be one of default, production/,
+    );
+    await expect(emulatorCommand(['--missing-permissions', 'recording:everything'])).rejects.toThrow(
+      /unknown permission/,
+    );
+    await expect(emulatorCommand(['--rate-limit-scope', 'org'])).rejects.toThrow(/client or token/);
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const options = join(dir, 'options.json');
+    await writeFile(options, JSON.stringify({ now: 1 }));
+    await expect(emulatorCommand(['--options', options])).rejects.toThrow(/"now", which is not a knob/);
+    await writeFile(options, JSON.stringify({ redirectShare: 2 }));
+    await expect(emulatorCommand(['--options', options, '--port', '0'])).rejects.toThrow(
+      /redirectShare must be within 0..1/,
+    );
   });
 
   it('explains a missing or invalid faults file and bad flags', async () => {

@@ -93,12 +93,15 @@ describe('emulator details query', () => {
     expect([...ends].sort()).toEqual(ends);
   });
 
-  it('enforces the page-size cap, the 10,000-result cap and interval lengths', async () => {
+  it('enforces the page-size cap, the 100,000-result cap and interval lengths', async () => {
     expect((await q({ interval: DAY, paging: { pageSize: 101, pageNumber: 1 } })).body.code).toBe(
       'bad.request',
     );
-    expect((await q({ interval: DAY, paging: { pageSize: 100, pageNumber: 101 } })).status).toBe(400);
-    expect((await q({ interval: DAY, paging: { pageSize: 100, pageNumber: 100 } })).status).toBe(200);
+    const beyond = await q({ interval: DAY, paging: { pageSize: 100, pageNumber: 1001 } });
+    expect(beyond.status).toBe(400);
+    expect(beyond.body.message).toBe('Pagination may not exceed 100000 results');
+    expect((await q({ interval: DAY, paging: { pageSize: 100, pageNumber: 1000 } })).status).toBe(200);
+    expect((await q({ interval: DAY, paging: { pageSize: 100, pageNumber: 101 } })).status).toBe(200);
     const eightDays = '2024-05-01T00:00:00Z/2024-05-09T00:00:00Z';
     expect((await q({ interval: eightDays })).status).toBe(400);
     expect(

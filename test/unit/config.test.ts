@@ -42,9 +42,11 @@ describe('parseConfig: an invalid variable is reported with its name and a good 
     ['TIMEZONE', 'America/Lim', 'IANA time zone'],
     ['GENESYS_CLOUD_BASE_URL', 'not a url', 'http'],
     ['GENESYS_CLOUD_BASE_URL', 'ftp://127.0.0.1:8787', 'must start with http:// or https://'],
-    ['NOTIFY_URL', 'notify.example.com/api', 'absolute http(s) URL'],
-    ['NOTIFY_URL', 'ftp://notify.example.com/api', 'http'],
-    ['NOTIFY_URL', 'javascript:alert(1)', 'http'],
+    ['NOTIFY_URL', 'notify.example.com/api', 'absolute https:// URL'],
+    ['NOTIFY_URL', 'ftp://notify.example.com/api', 'https://'],
+    ['NOTIFY_URL', 'javascript:alert(1)', 'https://'],
+    ['NOTIFY_URL', 'http://notify.example.com/api', 'plain http:// only to a loopback address'],
+    ['NOTIFY_URL', 'http://10.0.0.7/api', 'plain http:// only to a loopback address'],
     ['EMAILS', 'ops@example.com,not-an-email', 'e-mail address'],
     ['EMAILS', 'ops@example', 'e-mail address'],
     ['GENESYS_QUEUE_IDS', 'support-queue', 'Genesys id'],
@@ -61,7 +63,10 @@ describe('parseConfig: an invalid variable is reported with its name and a good 
     ['PORT', '65536', 'must be at most 65535'],
     ['PORT', 'http', 'must be a whole number'],
     ['DATABASE_URL', 'mysql://audio:pw@127.0.0.1/audio', 'postgres://'],
-    ['API_TOKEN', 'too-short', 'at least 16 characters'],
+    ['API_TOKEN', 'too-short', 'at least 32 characters'],
+    ['API_TOKEN', 'x'.repeat(31), 'at least 32 characters'],
+    ['DATA_GROUP_READ', 'maybe', 'must be true or false'],
+    ['API_RATE_LIMIT_PER_MINUTE', '-1', 'must be at least 0'],
   ];
 
   it.each(cases)('%s=%j gives one line naming the variable and a good value', (name, value, says) => {
@@ -147,7 +152,7 @@ describe('secrets never leak', () => {
 
   it('not in redactedConfig, which still shows that they are set', () => {
     const goodDatabaseUrl = `postgres://audio:${dbPassword}@127.0.0.1:5432/audio_extract`;
-    const apiToken = 'api-token-0123456789-SECRET';
+    const apiToken = 'api-token-0123456789-SECRET-0123456789';
     const config = parseConfig({
       GENESYS_CLOUD_CLIENT_ID: 'client-id-1',
       GENESYS_CLOUD_CLIENT_SECRET: clientSecret,
@@ -212,6 +217,8 @@ describe('defaults', () => {
       SCHEDULE: '0 6 * * *',
       HOST: '127.0.0.1',
       PORT: 8080,
+      DATA_GROUP_READ: false,
+      API_RATE_LIMIT_PER_MINUTE: 600,
     });
     for (const unset of [
       'GENESYS_CLOUD_CLIENT_ID',
@@ -259,6 +266,31 @@ describe('defaults', () => {
     expect(c.LOG_LEVEL).toBe('debug');
     expect(c.AUDIO_FORMAT).toBe('mp3');
     expect(c.GENESYS_CLOUD_BASE_URL).toBe('http://127.0.0.1:8787');
+  });
+
+  it('takes NOTIFY_URL over https, or over plain http to this machine only', () => {
+    for (const url of [
+      'https://notify.example.com/api/email',
+      'http://127.0.0.1:8025/send',
+      'http://localhost:8025/send',
+      'http://[::1]:8025/send',
+    ]) {
+      expect(parseConfig({ NOTIFY_URL: url }).NOTIFY_URL, url).toBe(url);
+    }
+  });
+
+  it('reads DATA_GROUP_READ as a yes/no switch', () => {
+    for (const [raw, value] of [
+      ['true', true],
+      ['TRUE', true],
+      ['1', true],
+      ['yes', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+    ] as const) {
+      expect(parseConfig({ DATA_GROUP_READ: raw }).DATA_GROUP_READ, raw).toBe(value);
+    }
   });
 
   it('ignores environment variables it does not declare', () => {

@@ -1,5 +1,6 @@
 // `audio-extract doctor`: checks what a nightly run needs, one line per check with ok/FAIL and the fix,
-// cheaply: configuration, database (open, migrate, set up the job queue), storage (DATA_DIR writable), Genesys credentials
+// cheaply: configuration, storage (DATA_DIR/audio writable, or the S3 bucket: exists, region, a write probe),
+// database (open, migrate, set up the job queue), Genesys credentials
 // (one token request) and queue ids (the first pages of yesterday's details query, stopping as soon as
 // every configured queue was seen). Exit 0 when every check passes, 1 otherwise.
 import { parseArgs } from 'node:util';
@@ -11,7 +12,7 @@ import { localDayInterval, localToday } from '../../lib/dates.js';
 import { errorMessage, isAppError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/redact.js';
-import { checkWritable } from '../../storage/index.js';
+import { type AudioStorage, openStorage } from '../../storage/index.js';
 import { genesysFor, openStore } from '../compose.js';
 import { EXIT } from '../output.js';
 
@@ -19,7 +20,9 @@ const HELP = `audio-extract doctor — check the configuration and everything a 
 
 Usage: audio-extract doctor [--json]
 
-Checks: config (environment variables), storage (DATA_DIR writable), database (open, migrate, job queue),
+Checks: config (environment variables), storage (DATA_DIR/audio writable with its free space; with
+STORAGE_URL=s3://…: the bucket exists, the region is right, a probe object can be written and deleted,
+incomplete uploads can be listed), database (open, migrate, job queue),
 credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls).
 Prints one line per check; exit 0 when all pass, 1 otherwise. A queue with no call yesterday is a
 warning (it may just have been idle), not a failure.
@@ -97,6 +100,26 @@ async function queueChecks(config: Config, genesys: GenesysClient): Promise<Chec
   });
 }
 
+/** The store STORAGE_URL names: DATA_DIR/audio writable, or the bucket (exists, region, write probe). */
+async function storageChecks(config: Config): Promise<Check[]> {
+  let storage: AudioStorage;
+  try {
+    storage = await openStorage(config);
+  } catch (e) {
+    return [{ name: 'storage', status: 'FAIL', detail: redactText(errorMessage(e)) }];
+  }
+  try {
+    return (await storage.check()).map((c) => ({
+      name: c.name,
+      status: c.ok ? 'ok' : 'FAIL',
+      detail: redactText(c.detail),
+      ...(c.fix ? { fix: c.fix } : {}),
+    }));
+  } finally {
+    await storage.close();
+  }
+}
+
 export async function runChecks(env: Record<string, string | undefined>): Promise<Check[]> {
   const checks: Check[] = [];
   let config: Config;
@@ -110,16 +133,7 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
     }
     return checks;
   }
-  checks.push(
-    await attempt(
-      'storage',
-      async () => {
-        await checkWritable(config.DATA_DIR);
-        return `DATA_DIR ${config.DATA_DIR} is writable`;
-      },
-      () => 'point DATA_DIR at a writable directory with room for a day of audio',
-    ),
-  );
+  checks.push(...(await storageChecks(config)));
   checks.push(
     await attempt(
       'database',

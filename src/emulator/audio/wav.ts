@@ -40,7 +40,7 @@ interface Bank {
 const banks = new Map<string, Bank>();
 
 /** Synthesised once per (seed, channels) and kept: 48 bursts of 0.1–0.5 s, ≈ 0.3 MB for stereo. */
-function bankFor(seedHash: number, channels: 1 | 2): Bank {
+export function bankFor(seedHash: number, channels: 1 | 2): Bank {
   const key = `${seedHash}:${channels}`;
   const cached = banks.get(key);
   if (cached) return cached;

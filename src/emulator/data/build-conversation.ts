@@ -1,38 +1,38 @@
 // Plan → complete timeline of one conversation. Deterministic from (seed, day, index) plus the settle
 // instants (control.settleAll), which end pending wrap-ups and uploads early.
-import { encodeId, RECORDING_SLOTS } from '../ids.js';
 import type { Rng } from '../random.js';
-import { phoneNumber, WRAP_UP_CODES } from './catalog.js';
+import { type BuildContext, HANDLE_TIME_LAG_MS, nameOf, pickWrapUp, recordingAdder } from './build-context.js';
+import { phoneNumber, TRANSFER_WRAP_UP } from './catalog.js';
 import { type ConversationPlan, conversationRng } from './day-plan.js';
+import { buildOtherMedia } from './other-media.js';
 import {
   acdParticipant,
   answeringAgent,
+  consultedUser,
+  consultLegWithoutSegments,
   customerParticipant,
   ivrParticipant,
   nonAnsweringAgent,
 } from './participants.js';
-import type { TConversation, TParticipant, TRecording } from './timeline.js';
+import {
+  finish,
+  PENDING_GRACE_MS,
+  settledWithin,
+  type TConversation,
+  type TParticipant,
+  type TRecording,
+} from './timeline.js';
 
-export interface BuildContext {
-  seedHash: number;
-  agents: readonly string[];
-  /** instants at which settleAll() was called, ascending */
-  settleTimes: readonly number[];
-}
-
-const PENDING_GRACE_MS = 8 * 3_600_000;
-
-/** First settle instant in [from, to), if any. */
-function settledWithin(times: readonly number[], from: number, to: number): number | undefined {
-  for (const s of times) if (s >= from && s < to) return s;
-  return undefined;
-}
+export type { BuildContext };
 
 function talkDuration(rng: Rng): number {
   return rng.chance(0.1) ? rng.int(600_000, 1_500_000) : rng.int(45_000, 600_000);
 }
 
 export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TConversation {
+  if (plan.kind === 'chat' || plan.kind === 'email' || plan.kind === 'message' || plan.kind === 'callback') {
+    return buildOtherMedia(plan, ctx);
+  }
   const rng = conversationRng(ctx.seedHash, plan.day, plan.index, 2);
   const t0 = plan.start;
   const connectedAt = t0 + rng.int(150, 450);
@@ -45,20 +45,13 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
   const participants: TParticipant[] = [];
   const recordings: TRecording[] = [];
   const recorded = !['abandoned', 'ivrOnly', 'unrecorded'].includes(plan.kind);
-  const recordingId = (slot: number) =>
-    encodeId(ctx.seedHash, 'recording', plan.day, plan.index * RECORDING_SLOTS + slot);
-  const addRecording = (slot: number, media: 'audio' | 'screen', sessionId: string, start: number, end: number) => {
-    const pending = slot === 0 && plan.fileState === 'UPLOADING';
-    const planned = pending ? plan.dayEnd + PENDING_GRACE_MS : end + rng.int(20_000, 90_000);
-    const availableAt = settledWithin(ctx.settleTimes, end, planned) ?? planned;
-    const finalState = slot === 0 && !pending ? plan.fileState : 'AVAILABLE';
-    recordings.push({ id: recordingId(slot), media, sessionId, start, end, availableAt, finalState });
-  };
+  const quirks = plan.quirks ?? {};
+  const addRecording = recordingAdder(plan, ctx, rng, recordings);
   const customer = (end: number, legs: { queueId?: string; from: number; to: number }[], disconnect: string) =>
     customerParticipant(rng, {
       sessionId: customerSessionId,
       phone,
-      recording: recorded,
+      recording: recorded && !quirks.noRecordingFlag,
       t0,
       connectedAt,
       end,
@@ -101,6 +94,7 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
     extraAgents.push(
       nonAnsweringAgent(rng, {
         userId: agentB,
+        name: nameOf(ctx, agentB),
         queueId: plan.queue.id,
         peerId: customerSessionId,
         alertStart,
@@ -115,7 +109,7 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
   let talk = talkDuration(rng);
   if (plan.lateNight) talk = Math.max(talk, plan.dayEnd - answer + rng.int(60_000, 600_000));
   const agentHungUp = rng.chance(0.25);
-  const wrapUpCode = rng.pick(WRAP_UP_CODES);
+  const wrapUp = pickWrapUp(rng);
   const agentSessionId = rng.uuid();
   const legs: { queueId?: string; from: number; to: number }[] = [];
   let talkEnd: number;
@@ -131,6 +125,7 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
       answeringAgent(rng, {
         sessionId: sessionA,
         userId: agentA,
+        name: nameOf(ctx, agentA),
         queueId: plan.queue.id,
         peerId: customerSessionId,
         offeredAt: ivrEnd,
@@ -138,7 +133,7 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
         answer,
         talkEnd: transferAt,
         wrapEnd: wrap1,
-        wrapUpCode: 'Transferred',
+        wrapUpCode: TRANSFER_WRAP_UP.id,
         disconnectType: 'transfer',
       }),
     );
@@ -186,9 +181,21 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
     : undefined;
   const plannedWrapEnd = plan.kind === 'wrapStuck' ? plan.dayEnd + PENDING_GRACE_MS : talkEnd + rng.int(5_000, 120_000);
   const wrapEnd = settledWithin(ctx.settleTimes, talkEnd, plannedWrapEnd) ?? plannedWrapEnd;
+  const mainUser = plan.kind === 'transfer' ? agentB : agentA;
+  const extras: TParticipant[] = [];
+  let consultLeg: ReturnType<typeof consultLegWithoutSegments> | undefined;
+  if (quirks.unusualParticipants && ctx.leaders.length > 0) {
+    // The agent consults the team leader for a minute or two in the middle of the call.
+    const leader = rng.pick(ctx.leaders);
+    const from = mainAnswer + Math.floor((talkEnd - mainAnswer) * 0.2);
+    const to = Math.min(from + rng.int(40_000, 150_000), talkEnd - 1_000);
+    extras.push(consultedUser(rng, { userId: leader.id, name: leader.name, peerId: agentSessionId, start: from, end: to }));
+    consultLeg = consultLegWithoutSegments(rng, { peerId: customerSessionId, at: from });
+  }
   const mainAgent = answeringAgent(rng, {
     sessionId: agentSessionId,
-    userId: plan.kind === 'transfer' ? agentB : agentA,
+    userId: mainUser,
+    name: nameOf(ctx, mainUser),
     queueId: mainQueueId,
     peerId: customerSessionId,
     offeredAt: mainOfferedAt,
@@ -197,12 +204,14 @@ export function buildConversation(plan: ConversationPlan, ctx: BuildContext): TC
     ...(hold && hold.end > hold.start ? { hold } : {}),
     talkEnd,
     wrapEnd,
-    wrapUpCode,
+    ...wrapUp,
     disconnectType: agentHungUp ? 'client' : 'peer',
+    ...(quirks.handleTimeLag ? { handleLagMs: HANDLE_TIME_LAG_MS } : {}),
+    ...(consultLeg ? { moreSessions: [consultLeg] } : {}),
   });
   if (recorded && plan.screen) addRecording(2, 'screen', agentSessionId, mainAnswer, talkEnd);
   participants.unshift(customer(talkEnd, legs, agentHungUp ? 'peer' : 'endpoint'), ivr);
-  participants.push(...extraAgents, mainAgent);
+  participants.push(...extraAgents, mainAgent, ...extras);
   const end = Math.max(talkEnd, wrapEnd, ...extraAgents.map(lastSegmentEnd));
   return finish(plan, t0, end, mos, rFactor, participants, recordings);
 }
@@ -211,17 +220,4 @@ function lastSegmentEnd(p: TParticipant): number {
   let max = 0;
   for (const s of p.sessions) for (const g of s.segments) max = Math.max(max, g.end);
   return max;
-}
-
-function finish(
-  plan: ConversationPlan,
-  start: number,
-  end: number,
-  mos: number,
-  rFactor: number,
-  participants: TParticipant[],
-  recordings: TRecording[],
-): TConversation {
-  const finalAt = Math.max(end, ...recordings.map((r) => r.availableAt));
-  return { plan, start, end, mos, rFactor, participants, recordings, finalAt };
 }

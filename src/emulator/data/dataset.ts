@@ -7,8 +7,9 @@ import { decodeId, RECORDING_SLOTS } from '../ids.js';
 import { hash32 } from '../random.js';
 import { buildConversation } from './build-conversation.js';
 import { dateOfDayNumber, dayNumberOf, isIsoDate, localDateOf } from './calendar.js';
-import { agentIds, configuredQueues, type Queue } from './catalog.js';
-import { type ConversationPlan, type DayPlan, makePlan, type PlanContext, planDay } from './day-plan.js';
+import { configuredQueues, type Queue } from './catalog.js';
+import { type ConversationPlan, type DayMix, type DayPlan, makePlan, type PlanContext, planDay } from './day-plan.js';
+import { buildDirectory, type Directory } from './people.js';
 import { renderConversation } from './render.js';
 import type { TConversation, TRecording } from './timeline.js';
 
@@ -17,6 +18,8 @@ export interface DatasetOptions {
   timezone: string;
   conversationsPerDay: number;
   queueCount: number;
+  mix: DayMix;
+  departedAgents: number;
 }
 
 interface Built {
@@ -32,6 +35,7 @@ const PLANNED_DAYS_KEPT = 400;
 export interface Dataset {
   readonly seedHash: number;
   readonly queues: readonly Queue[];
+  readonly directory: Directory;
   /** bumped by every change that can alter an existing view (settle, inject) */
   readonly version: number;
   /**
@@ -50,6 +54,10 @@ export interface Dataset {
   recording(id: string): { conversation: TConversation; recording: TRecording } | undefined;
   /** the analytics view of `t` at `now`, or undefined before it starts */
   view(t: TConversation, now: number): AnalyticsConversation | undefined;
+  /** the full timeline of `t` (rebuilt when its participants were dropped) */
+  full(t: TConversation): TConversation;
+  /** plans of the local day `date` (every conversation, started or not) */
+  plansOf(date: string): readonly ConversationPlan[];
   /** control.settleAll() */
   settle(at: number): void;
   /** adds a recorded conversation in `queue` starting at `start` (control.injectConversationDuringPaging) */
@@ -66,8 +74,16 @@ function touch<K, V>(map: Map<K, V>, key: K, value: V, max: number): V {
 export function createDataset(o: DatasetOptions): Dataset {
   const seedHash = hash32(`emulator-seed:${o.seed}`);
   const queues = configuredQueues(o.queueCount);
-  const planCtx: PlanContext = { seedHash, timezone: o.timezone, queues };
-  const buildCtx = { seedHash, agents: agentIds(o.seed), settleTimes: [] as number[] };
+  const directory = buildDirectory(o.seed, o.departedAgents);
+  const planCtx: PlanContext = { seedHash, timezone: o.timezone, queues, mix: o.mix };
+  const names = new Map([...directory.byId].map(([id, p]) => [id, p.name]));
+  const buildCtx = {
+    seedHash,
+    agents: directory.agents.map((a) => a.id),
+    names,
+    leaders: directory.leaders,
+    settleTimes: [] as number[],
+  };
   const builtDaysKept = Math.max(2, Math.floor(BUILT_CONVERSATIONS_KEPT / Math.max(1, o.conversationsPerDay)));
   const plans = new Map<number, DayPlan>();
   const injected = new Map<number, ConversationPlan[]>();
@@ -120,6 +136,7 @@ export function createDataset(o: DatasetOptions): Dataset {
   return {
     seedHash,
     queues,
+    directory,
     get version() {
       return version;
     },
@@ -153,6 +170,13 @@ export function createDataset(o: DatasetOptions): Dataset {
     },
     view(t, now) {
       return now < t.start ? undefined : viewOf(entryOf(t.plan), now);
+    },
+    full(t) {
+      return t.light ? buildConversation(t.plan, buildCtx) : t;
+    },
+    plansOf(date) {
+      if (!isIsoDate(date)) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
+      return planOf(dayNumberOf(date)).conversations;
     },
     settle(at) {
       version++;

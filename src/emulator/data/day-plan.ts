@@ -15,9 +15,73 @@ export type ConversationKind =
   | 'transfer' // two agents, two recordings
   | 'noAnswer' // first agent never answered but still carries tAcw/tHandle
   | 'wrapStuck' // agent still in wrap-up until settled or day end + 8 h
-  | 'otherQueue'; // recorded call of a queue the job is not configured for
+  | 'otherQueue' // recorded call of a queue the job is not configured for
+  | 'chat' // web chat: a transcript "recording" with media chat
+  | 'email' // e-mail: a transcript with media email
+  | 'message' // WhatsApp message: a transcript with media message
+  | 'callback'; // callback request, then the agent calls: audio on the agent's voice session
 
-export type PlannedFileState = 'AVAILABLE' | 'ARCHIVED' | 'DELETED' | 'UPLOADING';
+export type PlannedFileState =
+  | 'AVAILABLE'
+  | 'ARCHIVED'
+  | 'DELETED'
+  | 'UPLOADING'
+  | 'RESTORING'
+  | 'RESTORED'
+  | 'ERROR';
+
+/** Production quirks of one conversation (all off in the default day). */
+export interface PlanQuirks {
+  /** its recordings hold sensitive data: excluded from batches of a client without viewSensitiveData */
+  sensitive?: boolean;
+  /** recorded, but recordingmetadata answers [] (or 404) for a while after the call */
+  metadataLag?: 'empty' | 'notFound';
+  /** GET /recordings answers its AVAILABLE audio with mediaUris {} for a while, or always */
+  emptyMediaUris?: 'temporary' | 'permanent';
+  /** fileState written "Uploading" / "Archived" as in the Python SDK docs */
+  titleCaseFileState?: boolean;
+  /** a consult to a person (purpose user), a monitoring agent session without segments */
+  unusualParticipants?: boolean;
+  /** wrap-up ended but tHandle is emitted later */
+  handleTimeLag?: boolean;
+  /** recorded, but no session carries the recording flag */
+  noRecordingFlag?: boolean;
+}
+
+/** Shares of the day's conversations per kind and per quirk beyond the default mix (all 0 by default). */
+export interface DayMix {
+  chat: number;
+  email: number;
+  message: number;
+  callback: number;
+  restoring: number;
+  restored: number;
+  error: number;
+  sensitive: number;
+  metadataLag: number;
+  emptyMediaUris: number;
+  titleCaseFileState: number;
+  unusualParticipants: number;
+  handleTimeLag: number;
+  noRecordingFlag: number;
+}
+
+export const DEFAULT_MIX: DayMix = Object.freeze({
+  chat: 0,
+  email: 0,
+  message: 0,
+  callback: 0,
+  restoring: 0,
+  restored: 0,
+  error: 0,
+  sensitive: 0,
+  metadataLag: 0,
+  emptyMediaUris: 0,
+  titleCaseFileState: 0,
+  unusualParticipants: 0,
+  handleTimeLag: 0,
+  noRecordingFlag: 0,
+});
 
 export interface ConversationPlan {
   id: string;
@@ -37,6 +101,7 @@ export interface ConversationPlan {
   screen: boolean;
   /** starts shortly before local midnight and runs into the next day */
   lateNight: boolean;
+  quirks?: PlanQuirks;
 }
 
 export interface DayPlan {
@@ -51,6 +116,7 @@ export interface PlanContext {
   seedHash: number;
   timezone: string;
   queues: readonly Queue[];
+  mix: DayMix;
 }
 
 const KIND_SHARES: [ConversationKind, number][] = [
@@ -65,6 +131,7 @@ const KIND_SHARES: [ConversationKind, number][] = [
 
 /** round(n * share), but at least one once the population is big enough for the share to make sense. */
 function quota(n: number, share: number, minPopulation: number): number {
+  if (share <= 0) return 0;
   const q = Math.round(n * share);
   return q === 0 && n >= minPopulation ? 1 : q;
 }
@@ -115,7 +182,14 @@ export function planDay(date: string, count: number, ctx: PlanContext): DayPlan 
     dayRng,
   );
   let cursor = 0;
-  for (const [kind, share] of KIND_SHARES) {
+  const shares: [ConversationKind, number][] = [
+    ...KIND_SHARES,
+    ['chat', ctx.mix.chat],
+    ['email', ctx.mix.email],
+    ['message', ctx.mix.message],
+    ['callback', ctx.mix.callback],
+  ];
+  for (const [kind, share] of shares) {
     const q = Math.min(quota(count, share, 50), count - cursor);
     for (let k = 0; k < q; k++) kinds[order[cursor++] as number] = kind;
   }
@@ -124,8 +198,10 @@ export function planDay(date: string, count: number, ctx: PlanContext): DayPlan 
     order.slice(cursor),
     dayRng,
   );
-  const flags = new Map<number, { fileState?: PlannedFileState; two?: boolean; screen?: boolean; late?: boolean }>();
-  const take = (share: number, minPop: number, set: (f: { fileState?: PlannedFileState; two?: boolean; screen?: boolean; late?: boolean }) => void) => {
+  type Flags = { fileState?: PlannedFileState; two?: boolean; screen?: boolean; late?: boolean; quirks?: PlanQuirks };
+  const flags = new Map<number, Flags>();
+  const take = (share: number, minPop: number, set: (f: Flags) => void) => {
+    if (share <= 0) return; // draws nothing from dayRng: the default day stays as it always was
     const pool = shuffle([...recorded], dayRng).slice(0, quota(recorded.length, share, minPop));
     for (const i of pool) {
       const f = flags.get(i) ?? {};
@@ -138,6 +214,9 @@ export function planDay(date: string, count: number, ctx: PlanContext): DayPlan 
     ['ARCHIVED', 0.02],
     ['DELETED', 0.01],
     ['UPLOADING', 0.01],
+    ['RESTORING', ctx.mix.restoring],
+    ['RESTORED', ctx.mix.restored],
+    ['ERROR', ctx.mix.error],
   ];
   let s = 0;
   for (const [state, share] of states) {
@@ -156,6 +235,41 @@ export function planDay(date: string, count: number, ctx: PlanContext): DayPlan 
   take(0.005, 20, (f) => {
     f.late = true;
   });
+  const quirk = (share: number, set: (q: PlanQuirks) => void) =>
+    take(share, 20, (f) => {
+      f.quirks = { ...f.quirks };
+      set(f.quirks);
+    });
+  quirk(ctx.mix.sensitive, (q) => {
+    q.sensitive = true;
+  });
+  let lagged = 0;
+  quirk(ctx.mix.metadataLag, (q) => {
+    q.metadataLag = lagged++ % 2 === 0 ? 'empty' : 'notFound';
+  });
+  let emptied = 0;
+  quirk(ctx.mix.emptyMediaUris, (q) => {
+    q.emptyMediaUris = emptied++ % 2 === 0 ? 'temporary' : 'permanent';
+  });
+  // Title case shows only on ARCHIVED and UPLOADING recordings, so it is drawn among those.
+  if (ctx.mix.titleCaseFileState > 0) {
+    const shown = recorded.filter((i) => ['ARCHIVED', 'UPLOADING'].includes(flags.get(i)?.fileState ?? ''));
+    const n = Math.max(1, Math.round(shown.length * ctx.mix.titleCaseFileState));
+    for (const i of shuffle(shown, dayRng).slice(0, n)) {
+      const f = flags.get(i) ?? {};
+      f.quirks = { ...f.quirks, titleCaseFileState: true };
+      flags.set(i, f);
+    }
+  }
+  quirk(ctx.mix.unusualParticipants, (q) => {
+    q.unusualParticipants = true;
+  });
+  quirk(ctx.mix.handleTimeLag, (q) => {
+    q.handleTimeLag = true;
+  });
+  quirk(ctx.mix.noRecordingFlag, (q) => {
+    q.noRecordingFlag = true;
+  });
 
   const conversations: ConversationPlan[] = new Array(count);
   for (let index = 0; index < count; index++) {
@@ -166,6 +280,7 @@ export function planDay(date: string, count: number, ctx: PlanContext): DayPlan 
       twoRecordings: f.two ?? false,
       screen: f.screen ?? false,
       lateNight: f.late ?? false,
+      ...(f.quirks ? { quirks: f.quirks } : {}),
     });
   }
   return { date, day, start, end, conversations };
@@ -176,7 +291,7 @@ export function makePlan(
   d: { date: string; day: number; start: number; end: number },
   index: number,
   kind: ConversationKind,
-  extra: Pick<ConversationPlan, 'fileState' | 'twoRecordings' | 'screen' | 'lateNight'>,
+  extra: Pick<ConversationPlan, 'fileState' | 'twoRecordings' | 'screen' | 'lateNight' | 'quirks'>,
   forced?: { start?: number; queue?: Queue },
 ): ConversationPlan {
   const rng = conversationRng(ctx.seedHash, d.day, index, 1);

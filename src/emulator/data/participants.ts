@@ -2,8 +2,8 @@
 // the real payload of spec §11.3: metrics live on sessions, tHandle = tTalk + tHeld + tAcw (ms) emitted
 // at wrap-up end.
 import type { Rng } from '../random.js';
-import { EDGE_ID, IVR_FLOW, ORG_DNIS, type Queue } from './catalog.js';
-import type { TMetric, TParticipant, TSegment } from './timeline.js';
+import { EDGE_ID, IVR_FLOW, ORG_DNIS, type Queue, WRAP_UP_TIMEOUT } from './catalog.js';
+import type { TMetric, TParticipant, TSegment, TSession } from './timeline.js';
 
 // Shared, frozen values: a 20,000-conversation day would otherwise hold 20,000 copies of each.
 const STANDARD_ROUTING: readonly string[] = Object.freeze(['Standard']);
@@ -121,7 +121,7 @@ export function ivrParticipant(
 
 export function acdParticipant(
   rng: Rng,
-  o: { queue: Queue; peerId: string; enter: number; leave: number; abandoned: boolean },
+  o: { queue: Queue; peerId: string; enter: number; leave: number; abandoned: boolean; mediaType?: string },
 ): TParticipant {
   const wait = o.leave - o.enter;
   const metrics: TMetric[] = [{ name: 'nOffered', value: 1, at: o.enter }];
@@ -134,7 +134,7 @@ export function acdParticipant(
     sessions: [
       {
         sessionId: rng.uuid(),
-        fields: { direction: 'inbound', mediaType: 'voice', peerId: o.peerId, usedRouting: 'Standard' },
+        fields: { direction: 'inbound', mediaType: o.mediaType ?? 'voice', peerId: o.peerId, usedRouting: 'Standard' },
         metrics,
         segments: [
           {
@@ -153,25 +153,35 @@ export function acdParticipant(
 export interface AnsweringAgent {
   sessionId: string;
   userId: string;
+  /** the agent's display name (participantName; the same name GET /api/v2/users gives) */
+  name: string;
   queueId: string;
   peerId: string;
-  /** when the call was offered to the queue (for tAnswered) */
+  /** when the interaction was offered to the queue (for tAnswered) */
   offeredAt: number;
   alertStart: number;
   answer: number;
   hold?: { start: number; end: number };
   talkEnd: number;
   wrapEnd: number;
+  /** id of the wrap-up code (GET /api/v2/routing/wrapupcodes names it) */
   wrapUpCode: string;
+  wrapUpNote?: string;
   /** how the interact leg ended: 'peer' (customer hung up), 'client' (agent hung up), 'transfer' */
   disconnectType: string;
+  /** voice by default */
+  mediaType?: string;
+  /** tAcw and tHandle are emitted this long after the wrap-up segment ends (default 0) */
+  handleLagMs?: number;
+  /** extra sessions of the same agent (a consult leg, the call of a callback) */
+  moreSessions?: TSession[];
 }
 
-const AGENT_FIELDS = (peerId: string) => ({
-  direction: 'inbound',
-  mediaType: 'voice',
+export const AGENT_FIELDS = (peerId: string, mediaType = 'voice', direction = 'inbound') => ({
+  direction,
+  mediaType,
   peerId,
-  provider: 'Edge',
+  ...(mediaType === 'voice' ? { provider: 'Edge' } : {}),
   requestedRoutings: STANDARD_ROUTING,
   usedRouting: 'Standard',
 });
@@ -180,6 +190,7 @@ export function answeringAgent(rng: Rng, a: AnsweringAgent): TParticipant {
   const held = a.hold ? a.hold.end - a.hold.start : 0;
   const talk = a.talkEnd - a.answer - held;
   const acw = a.wrapEnd - a.talkEnd;
+  const handleAt = a.wrapEnd + (a.handleLagMs ?? 0);
   const metrics: TMetric[] = [
     { name: 'tAlert', value: a.answer - a.alertStart, at: a.answer },
     { name: 'tAnswered', value: a.answer - a.offeredAt, at: a.answer },
@@ -190,8 +201,8 @@ export function answeringAgent(rng: Rng, a: AnsweringAgent): TParticipant {
   }
   metrics.push({ name: 'tTalk', value: talk, at: a.talkEnd });
   metrics.push({ name: 'tTalkComplete', value: talk, at: a.talkEnd });
-  metrics.push({ name: 'tAcw', value: acw, at: a.wrapEnd });
-  metrics.push({ name: 'tHandle', value: talk + held + acw, at: a.wrapEnd });
+  metrics.push({ name: 'tAcw', value: acw, at: handleAt });
+  metrics.push({ name: 'tHandle', value: talk + held + acw, at: handleAt });
 
   const q = a.queueId;
   const segments: TSegment[] = [{ type: 'alert', start: a.alertStart, end: a.answer, queueId: q }];
@@ -202,24 +213,44 @@ export function answeringAgent(rng: Rng, a: AnsweringAgent): TParticipant {
   } else {
     segments.push({ type: 'interact', start: a.answer, end: a.talkEnd, queueId: q, disconnectType: a.disconnectType });
   }
-  segments.push({ type: 'wrapup', start: a.talkEnd, end: a.wrapEnd, queueId: q, wrapUpCode: a.wrapUpCode });
+  segments.push({
+    type: 'wrapup',
+    start: a.talkEnd,
+    end: a.wrapEnd,
+    queueId: q,
+    wrapUpCode: a.wrapUpCode,
+    ...(a.wrapUpNote ? { wrapUpNote: a.wrapUpNote } : {}),
+  });
   return {
     participantId: rng.uuid(),
+    participantName: a.name,
     purpose: 'agent',
     userId: a.userId,
-    sessions: [{ sessionId: a.sessionId, fields: AGENT_FIELDS(a.peerId), metrics, segments }],
+    sessions: [
+      { sessionId: a.sessionId, fields: AGENT_FIELDS(a.peerId, a.mediaType), metrics, segments },
+      ...(a.moreSessions ?? []),
+    ],
   };
 }
 
 /** An agent who was alerted, never answered, and still went through (timed-out) wrap-up: tHandle = tAcw. */
 export function nonAnsweringAgent(
   rng: Rng,
-  o: { userId: string; queueId: string; peerId: string; alertStart: number; alertEnd: number; wrapEnd: number },
+  o: {
+    userId: string;
+    name: string;
+    queueId: string;
+    peerId: string;
+    alertStart: number;
+    alertEnd: number;
+    wrapEnd: number;
+  },
 ): TParticipant {
   const alert = o.alertEnd - o.alertStart;
   const acw = o.wrapEnd - o.alertEnd;
   return {
     participantId: rng.uuid(),
+    participantName: o.name,
     purpose: 'agent',
     userId: o.userId,
     sessions: [
@@ -245,10 +276,48 @@ export function nonAnsweringAgent(
             start: o.alertEnd,
             end: o.wrapEnd,
             queueId: o.queueId,
-            wrapUpCode: 'ININ-WRAP-UP-TIMEOUT',
+            wrapUpCode: WRAP_UP_TIMEOUT,
           },
         ],
       },
     ],
+  };
+}
+
+/**
+ * A consult with a person outside the queue (purpose user, e.g. the team leader): a voice session with
+ * segments but no metrics, as a production org shows for such legs.
+ */
+export function consultedUser(
+  rng: Rng,
+  o: { userId: string; name: string; peerId: string; start: number; end: number },
+): TParticipant {
+  return {
+    participantId: rng.uuid(),
+    participantName: o.name,
+    purpose: 'user',
+    userId: o.userId,
+    sessions: [
+      {
+        sessionId: rng.uuid(),
+        fields: { direction: 'outbound', mediaType: 'voice', peerId: o.peerId, provider: 'Edge' },
+        metrics: [],
+        segments: [
+          { type: 'alert', start: o.start, end: o.start + 4_000 },
+          { type: 'interact', start: o.start + 4_000, end: o.end, disconnectType: 'peer' },
+        ],
+      },
+    ],
+  };
+}
+
+/** The agent's own leg of a consult: a session with metrics only, no segments. */
+export function consultLegWithoutSegments(rng: Rng, o: { peerId: string; at: number }): TSession {
+  return {
+    sessionId: rng.uuid(),
+    fields: { direction: 'outbound', mediaType: 'voice', peerId: o.peerId, provider: 'Edge' },
+    metrics: [{ name: 'nConsult', value: 1, at: o.at }],
+    segments: [],
+    visibleFrom: o.at,
   };
 }

@@ -5,6 +5,7 @@
 import type { AnalyticsConversation, Participant, RecordingMetadata, Segment, Session } from '../../contracts/genesys.js';
 import { iso } from '../iso.js';
 import { DIVISION_ID } from './catalog.js';
+import type { PlannedFileState } from './day-plan.js';
 import type { TConversation, TRecording, TSession } from './timeline.js';
 
 const DAY_MS = 86_400_000;
@@ -39,14 +40,16 @@ function renderSession(s: TSession, now: number, at: Instants): Session | undefi
     if (closed) seg.segmentEnd = at.get(g.end);
     seg.segmentType = g.type;
     if (closed && g.wrapUpCode) seg.wrapUpCode = g.wrapUpCode;
+    if (closed && g.wrapUpNote) seg.wrapUpNote = g.wrapUpNote;
     segments.push(seg as unknown as Segment);
   }
-  if (segments.length === 0) return undefined;
+  const segmentless = s.segments.length === 0 && s.visibleFrom !== undefined && s.visibleFrom <= now;
+  if (segments.length === 0 && !segmentless) return undefined;
   const out: Record<string, unknown> = { ...s.fields, sessionId: s.sessionId };
   const metrics: { emitDate: string; name: string; value: number }[] = [];
   for (const m of s.metrics) if (m.at <= now) metrics.push({ emitDate: at.get(m.at), name: m.name, value: m.value });
   if (metrics.length > 0) out.metrics = metrics;
-  out.segments = segments;
+  if (segments.length > 0) out.segments = segments;
   return out as unknown as Session;
 }
 
@@ -84,12 +87,17 @@ export function renderConversation(c: TConversation, now: number): AnalyticsConv
   return conv as unknown as AnalyticsConversation;
 }
 
-export type RecordingState = 'AVAILABLE' | 'ARCHIVED' | 'DELETED' | 'UPLOADING';
+export type RecordingState = PlannedFileState;
 
 export function recordingStateAt(r: TRecording, now: number): RecordingState | undefined {
   if (now < r.start) return undefined;
   return now < r.availableAt ? 'UPLOADING' : r.finalState;
 }
+
+/** The Python SDK docs show these two states as "Uploading" and "Archived" (spec §15). */
+const TITLE_CASE: Partial<Record<RecordingState, string>> = { UPLOADING: 'Uploading', ARCHIVED: 'Archived' };
+
+const MEDIA_SUBTYPE: Partial<Record<TRecording['media'], string>> = { audio: 'Trunk', screen: 'Screen' };
 
 /** recordingmetadata item of `r` at `now`, or undefined when the recording does not exist yet. */
 export function renderRecording(c: TConversation, r: TRecording, now: number): RecordingMetadata | undefined {
@@ -99,9 +107,10 @@ export function renderRecording(c: TConversation, r: TRecording, now: number): R
   if (r.media === 'screen') out.startTime = iso(r.start);
   if (r.end <= now) out.endTime = iso(r.end);
   out.media = r.media;
-  out.mediaSubtype = r.media === 'screen' ? 'Screen' : 'Trunk';
+  const subtype = MEDIA_SUBTYPE[r.media];
+  if (subtype) out.mediaSubtype = subtype;
   out.annotations = [];
-  out.fileState = state;
+  out.fileState = (c.plan.quirks?.titleCaseFileState && TITLE_CASE[state]) || state;
   if (state === 'AVAILABLE') {
     // Org retention policy: archive after 90 days, delete after a year (a future archiveDate ≠ archived).
     out.archiveDate = iso(r.end + 90 * DAY_MS);
@@ -113,6 +122,12 @@ export function renderRecording(c: TConversation, r: TRecording, now: number): R
     out.deleteDate = iso(r.end + 365 * DAY_MS);
   } else if (state === 'DELETED') {
     out.deleteDate = iso(r.availableAt);
+  } else if (state === 'RESTORING' || state === 'RESTORED') {
+    // Archived soon after the call (like ARCHIVED ones), then asked back: restoring, or restored for a week.
+    out.archiveDate = iso(r.availableAt);
+    out.archiveMedium = 'CLOUDARCHIVE';
+    if (state === 'RESTORED') out.restoreExpirationTime = iso(r.availableAt + 7 * DAY_MS);
+    out.deleteDate = iso(r.end + 365 * DAY_MS);
   }
   out.maxAllowedRestorationsForOrg = 10000;
   out.remainingRestorationsAllowedForOrg = 10000;

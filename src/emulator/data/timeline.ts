@@ -15,6 +15,7 @@ export interface TSegment {
   queueId?: string;
   disconnectType?: string;
   wrapUpCode?: string;
+  wrapUpNote?: string;
   q850ResponseCodes?: readonly number[];
 }
 
@@ -24,6 +25,8 @@ export interface TSession {
   fields: Record<string, unknown>;
   metrics: TMetric[];
   segments: TSegment[];
+  /** a session without segments is shown from this instant on (sessions with segments: from the first) */
+  visibleFrom?: number;
 }
 
 export interface TParticipant {
@@ -34,9 +37,11 @@ export interface TParticipant {
   sessions: TSession[];
 }
 
+export type RecordingMedia = 'audio' | 'screen' | 'chat' | 'email' | 'message';
+
 export interface TRecording {
   id: string;
-  media: 'audio' | 'screen';
+  media: RecordingMedia;
   sessionId: string;
   start: number;
   end: number;
@@ -57,4 +62,30 @@ export interface TConversation {
   finalAt: number;
   /** participants were dropped once the final view was cached (rebuild from the plan to render) */
   light?: boolean;
+}
+
+/** Pending wrap-ups and uploads resolve this long after the end of their local day, unless settled. */
+export const PENDING_GRACE_MS = 8 * 3_600_000;
+
+/** First settle instant in [from, to), if any. */
+export function settledWithin(times: readonly number[], from: number, to: number): number | undefined {
+  for (const s of times) if (s >= from && s < to) return s;
+  return undefined;
+}
+
+export function finish(
+  plan: ConversationPlan,
+  start: number,
+  end: number,
+  mos: number,
+  rFactor: number,
+  participants: TParticipant[],
+  recordings: TRecording[],
+): TConversation {
+  let finalAt = end;
+  for (const r of recordings) finalAt = Math.max(finalAt, r.availableAt);
+  // Metrics emitted after the end (a late tHandle) still change the view.
+  for (const p of participants)
+    for (const s of p.sessions) for (const m of s.metrics) finalAt = Math.max(finalAt, m.at);
+  return { plan, start, end, mos, rFactor, participants, recordings, finalAt };
 }

@@ -1,9 +1,12 @@
 // What every route plugin receives, and the per-request state the hooks keep on the request.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify';
+import { type MediaTraits, mediaTraits } from '../audio/traits.js';
 import type { Transcodes } from '../audio/transcodes.js';
 import type { BatchJobs } from '../batch/jobs.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ResolvedOptions } from '../options.js';
+import type { PermissionRule } from '../permissions.js';
+import type { DetailsJobs } from '../query/jobs.js';
 import type { Rng } from '../random.js';
 import type { CapturedNotification, FaultRule, JournalEntry } from '../types.js';
 import type { FaultEngine } from './faults.js';
@@ -21,11 +24,14 @@ export interface ServerDeps {
   journal: Journal;
   notifications: CapturedNotification[];
   jobs: BatchJobs;
+  detailsJobs: DetailsJobs;
   signer: UrlSigner;
   transcodes: Transcodes;
   /** number of details-query requests that will first insert a conversation */
   pendingInjections: { count: number };
   latencyRng: Rng;
+  /** base URL of the download host once it listens (separateDownloadHost); otherwise the API host's */
+  downloads: { base?: string };
 }
 
 export interface RequestState {
@@ -36,6 +42,15 @@ export interface RequestState {
   fault?: FaultRule;
   clientId?: string;
   token?: string;
+}
+
+/**
+ * Per-route config: the permission rule the gate checks after authentication (permissions.ts). It extends
+ * Fastify's own route config because plugins loaded in the same program (the product's rate limiter)
+ * widen that type, and a config sharing none of its properties would no longer be accepted.
+ */
+export interface RouteConfig extends FastifyContextConfig {
+  permissions?: PermissionRule;
 }
 
 // Kept beside the request rather than decorated onto it, so the emulator does not widen the
@@ -59,7 +74,7 @@ export function stateOf(req: FastifyRequest): RequestState {
 }
 
 export const isApiPath = (path: string) => path.startsWith('/api/v2/');
-export const isDownloadPath = (path: string) => path.startsWith('/s3/');
+export const isDownloadPath = (path: string) => path.startsWith('/s3/') || path.startsWith('/s3-redirect/');
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -69,16 +84,39 @@ export function baseUrlOf(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}`;
 }
 
-/** Absolute pre-signed URL of a recording's bytes. */
-export function signedRecordingUrl(
-  deps: Pick<ServerDeps, 'signer' | 'opts'>,
-  recording: { id: string; media: 'audio' | 'screen' },
+export type UrlDeps = Pick<ServerDeps, 'signer' | 'opts' | 'dataset' | 'downloads'>;
+
+export function traitsOf(deps: UrlDeps, recording: { id: string; media: string }): MediaTraits {
+  return mediaTraits(deps.dataset.seedHash, recording, deps.opts.media);
+}
+
+/** The pre-signed object-store location of a recording's file (`extension` picks the format). */
+export function signedLocation(
+  deps: UrlDeps,
+  recordingId: string,
+  extension: string,
   issuedAt: number,
-  baseUrl: string,
+  apiBase: string,
 ): string {
-  const ext = recording.media === 'screen' ? 'webm' : 'wav';
-  const path = `/s3/recordings/${recording.id}.${ext}`;
-  return `${baseUrl}${path}?${deps.signer.sign(path, issuedAt, deps.opts.resultUrlTtlSeconds)}`;
+  const path = `/s3/recordings/${recordingId}.${extension}`;
+  return `${deps.downloads.base ?? apiBase}${path}?${deps.signer.sign(path, issuedAt, deps.opts.resultUrlTtlSeconds)}`;
+}
+
+/**
+ * The URL handed out for a recording (resultUrl, mediaUri): its signed location, or for a share of
+ * recordings (redirectShare) a signed URL on the API host that answers 302 to that location.
+ */
+export function recordingUrl(
+  deps: UrlDeps,
+  recording: { id: string; media: string },
+  extension: string,
+  issuedAt: number,
+  apiBase: string,
+): string {
+  if (!traitsOf(deps, recording).redirect)
+    return signedLocation(deps, recording.id, extension, issuedAt, apiBase);
+  const path = `/s3-redirect/recordings/${recording.id}.${extension}`;
+  return `${apiBase}${path}?${deps.signer.sign(path, issuedAt, deps.opts.resultUrlTtlSeconds)}`;
 }
 
 export type Reply = FastifyReply;

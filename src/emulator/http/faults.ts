@@ -52,6 +52,7 @@ export function faultLabel(rule: FaultRule): string {
   if (rule.invalidJson) parts.push('invalidJson');
   if (rule.expireUrl) parts.push('expireUrl');
   if (rule.stuckJob) parts.push('stuckJob');
+  if (rule.failedJob) parts.push('failedJob');
   return parts.join(',') || 'noop';
 }
 

@@ -1,9 +1,11 @@
 // The checks every request passes before its route: fault rules, added latency, and for /api/v2 the
-// bearer token and the per-token rate limit (which also sets the inin-ratelimit-* headers).
+// bearer token, the rate limit (per client or token; it also sets the inin-ratelimit-* headers) and
+// the route's permission rule (a 403 still counts against the budget, as any answered request).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { envelope, envelopeForStatus, rateLimitEnvelope, S3_STATUS_CODES } from '../errors.js';
+import { permissionDenial } from '../permissions.js';
 import type { FaultRule } from '../types.js';
-import { isApiPath, isDownloadPath, type ServerDeps, sleep, stateOf } from './context.js';
+import { isApiPath, isDownloadPath, type RouteConfig, type ServerDeps, sleep, stateOf } from './context.js';
 import { faultLabel } from './faults.js';
 import { expiredError, s3Error } from './routes/downloads.js';
 import { parseAuthorization } from './tokens.js';
@@ -102,11 +104,17 @@ export function createGate(deps: ServerDeps) {
     state.clientId = check.clientId;
     state.token = auth.token;
     state.entry.clientId = check.clientId;
-    const rate = deps.limiter.take(auth.token);
+    const rate = deps.limiter.take({ clientId: check.clientId, token: auth.token });
     setRateHeaders(reply, rate);
     if (!rate.allowed) {
       reply.header('retry-after', String(rate.resetSeconds));
       return reply.code(429).send(rateLimitEnvelope(rate.resetSeconds, state.correlationId));
+    }
+    const rule = (req.routeOptions.config as RouteConfig | undefined)?.permissions;
+    const held = deps.opts.clients.get(check.clientId)?.permissions;
+    const denial = rule && held ? permissionDenial(rule, held) : undefined;
+    if (denial) {
+      return reply.code(403).send(envelope(403, denial.code, denial.message, state.correlationId));
     }
   };
 }

@@ -2,14 +2,17 @@
 // limit), route plugins, Genesys-shaped errors, truncation fault, and a loud 501 for unknown routes.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ApiError, envelope, envelopeForStatus } from '../errors.js';
 import type { JournalEntry } from '../types.js';
 import { isApiPath, isDownloadPath, maybeStateOf, type ServerDeps, setState } from './context.js';
 import { createGate, setRateHeaders } from './gate.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { analyticsJobRoutes } from './routes/analytics-jobs.js';
 import { batchRoutes } from './routes/batch.js';
-import { downloadRoutes, s3Error } from './routes/downloads.js';
+import { controlRoutes } from './routes/control.js';
+import { directoryRoutes } from './routes/directory.js';
+import { downloadRoutes, redirectRoutes, s3Error } from './routes/downloads.js';
 import { notifyRoutes } from './routes/notify.js';
 import { oauthError, oauthRoutes } from './routes/oauth.js';
 import { recordingRoutes } from './routes/recordings.js';
@@ -37,8 +40,34 @@ function truncated(payload: Buffer): Readable {
   });
 }
 
-export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.opts.logger, bodyLimit: 512_000 });
+/**
+ * The API host (login, platform API, control routes, and downloads unless they have their own host) or
+ * the download host (pre-signed object-store URLs only). `https` carries the TLS key and certificate.
+ */
+export function buildServer(
+  deps: ServerDeps,
+  role: 'api' | 'downloads' = 'api',
+  https?: { key: string; cert: string },
+): FastifyInstance {
+  const options: FastifyServerOptions = { logger: deps.opts.logger, bodyLimit: 512_000 };
+  // Fastify types an https server as a different instance type; the routes do not care which.
+  const app = (
+    https ? Fastify({ ...options, https } as FastifyServerOptions) : Fastify(options)
+  ) as FastifyInstance;
+
+  // The official SDK sends Content-Type: application/json on a DELETE with no body; Genesys accepts it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (e) {
+      done(
+        Object.assign(new Error(`Body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }),
+        undefined,
+      );
+    }
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? req.url;
@@ -51,6 +80,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       status: 0,
       durationMs: 0,
       authorization: auth.kind,
+      ...(role === 'downloads' ? { host: 'downloads' as const } : {}),
     };
     if (auth.basic) entry.clientId = auth.basic.clientId;
     if (auth.token) {
@@ -75,8 +105,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (isApiPath(state.path) && !reply.hasHeader('inin-ratelimit-allowed')) {
       setRateHeaders(
         reply,
-        state.token
-          ? deps.limiter.peek(state.token)
+        state.token && state.clientId
+          ? deps.limiter.peek({ clientId: state.clientId, token: state.token })
           : { limit: deps.opts.ratePerMinute, count: 0, resetSeconds: 60 },
       );
     }
@@ -123,11 +153,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.code(501).send({ message, code: 'not.implemented', status: 501 });
   });
 
+  if (role === 'downloads') {
+    app.register(async (scope) => downloadRoutes(scope, deps));
+    return app;
+  }
   app.register(async (scope) => oauthRoutes(scope, deps));
   app.register(async (scope) => analyticsRoutes(scope, deps));
+  app.register(async (scope) => analyticsJobRoutes(scope, deps));
   app.register(async (scope) => recordingRoutes(scope, deps));
   app.register(async (scope) => batchRoutes(scope, deps));
-  app.register(async (scope) => downloadRoutes(scope, deps));
+  app.register(async (scope) => directoryRoutes(scope, deps));
+  app.register(async (scope) => redirectRoutes(scope, deps));
+  if (!deps.downloads.base) app.register(async (scope) => downloadRoutes(scope, deps));
   app.register(async (scope) => notifyRoutes(scope, deps));
+  app.register(async (scope) => controlRoutes(scope, deps));
   return app;
 }

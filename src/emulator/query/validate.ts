@@ -9,15 +9,9 @@ import {
   SEGMENT_METRICS,
 } from './dimensions.js';
 
-export interface ParsedQuery {
-  startMs: number;
-  endMs: number;
-  order: 'asc' | 'desc';
-  orderBy: 'conversationStart' | 'conversationEnd';
+export interface ParsedQuery extends ParsedFilters {
   pageSize: number;
   pageNumber: number;
-  segmentFilters: QueryFilter[];
-  conversationFilters: QueryFilter[];
 }
 
 export interface QueryLimits {
@@ -123,20 +117,23 @@ function positiveInt(value: unknown, field: string): number {
   return value;
 }
 
-export function parseQuery(body: unknown, limits: QueryLimits): ParsedQuery {
+/** The part of a details query that the synchronous query and the async jobs share. */
+export interface ParsedFilters {
+  startMs: number;
+  endMs: number;
+  order: 'asc' | 'desc';
+  orderBy: 'conversationStart' | 'conversationEnd';
+  segmentFilters: QueryFilter[];
+  conversationFilters: QueryFilter[];
+}
+
+export function parseFilters(body: unknown): ParsedFilters {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw bad('request body must be a JSON object');
   const b = body as Record<string, unknown>;
   const { startMs, endMs } = parseInterval(b.interval);
   const segmentFilters = checkFilters(b.segmentFilters, 'segment');
   const conversationFilters = checkFilters(b.conversationFilters, 'conversation');
-  const filtered = segmentFilters.length + conversationFilters.length > 0;
-  const maxDays = filtered ? 31 : 7;
-  if (endMs - startMs > maxDays * DAY_MS) {
-    throw bad(
-      `Interval exceeds the maximum of ${maxDays} days${filtered ? '' : ' when no filter is supplied (31 days with filters)'}`,
-    );
-  }
   const order = b.order ?? 'asc';
   if (!['asc', 'desc', 'unordered'].includes(order as string)) {
     throw invalidValue(order, 'order', 'asc, desc, unordered');
@@ -144,6 +141,26 @@ export function parseQuery(body: unknown, limits: QueryLimits): ParsedQuery {
   const orderBy = b.orderBy ?? 'conversationStart';
   if (!['conversationStart', 'conversationEnd', 'segmentStart', 'segmentEnd'].includes(orderBy as string)) {
     throw invalidValue(orderBy, 'orderBy', 'conversationStart, conversationEnd, segmentStart, segmentEnd');
+  }
+  return {
+    startMs,
+    endMs,
+    order: order === 'desc' ? 'desc' : 'asc',
+    orderBy: orderBy === 'conversationEnd' ? 'conversationEnd' : 'conversationStart',
+    segmentFilters,
+    conversationFilters,
+  };
+}
+
+export function parseQuery(body: unknown, limits: QueryLimits): ParsedQuery {
+  const f = parseFilters(body);
+  const b = body as Record<string, unknown>;
+  const filtered = f.segmentFilters.length + f.conversationFilters.length > 0;
+  const maxDays = filtered ? 31 : 7;
+  if (f.endMs - f.startMs > maxDays * DAY_MS) {
+    throw bad(
+      `Interval exceeds the maximum of ${maxDays} days${filtered ? '' : ' when no filter is supplied (31 days with filters)'}`,
+    );
   }
   const paging = (b.paging ?? {}) as Record<string, unknown>;
   if (typeof paging !== 'object') throw bad('paging must be an object');
@@ -154,18 +171,21 @@ export function parseQuery(body: unknown, limits: QueryLimits): ParsedQuery {
     throw bad(`paging.pageSize must not exceed ${limits.maxPageSize}, was ${pageSize}`);
   }
   if (pageSize * pageNumber > limits.maxResults) {
-    throw bad(
-      `A query can reach at most ${limits.maxResults} results (pageNumber x pageSize); narrow the interval instead`,
-    );
+    // The real message (spec §15): the cap is on pageNumber x pageSize, whatever the day holds.
+    throw bad(`Pagination may not exceed ${limits.maxResults} results`);
   }
-  return {
-    startMs,
-    endMs,
-    order: order === 'desc' ? 'desc' : 'asc',
-    orderBy: orderBy === 'conversationEnd' ? 'conversationEnd' : 'conversationStart',
-    pageSize,
-    pageNumber,
-    segmentFilters,
-    conversationFilters,
-  };
+  return { ...f, pageSize, pageNumber };
+}
+
+/**
+ * The synchronous query serves interval starts up to `days` days back, today included (spec §3.3:
+ * "up to 35 days in the past (including today)"), counted in UTC days of the emulator's clock.
+ */
+export function checkLookBack(startMs: number, now: number, days: number): void {
+  if (days <= 0) return;
+  const earliest = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+  if (startMs >= earliest) return;
+  throw bad(
+    `Interval start ${new Date(startMs).toISOString()} is older than the ${days} days the conversation details query can look back (earliest ${new Date(earliest).toISOString()}); use the asynchronous conversation details jobs for older data`,
+  );
 }

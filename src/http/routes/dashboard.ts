@@ -3,14 +3,20 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import type { RouteOptions } from '../app.js';
+import { makeRoutesPublic } from '../auth.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
 export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app) => {
+  // Every file is public: the page holds no data, and asks the API (token-guarded) for it.
+  makeRoutesPublic(app);
   await app.register(fastifyStatic, {
     root: PUBLIC_DIR,
     prefix: '/',
     index: ['index.html'],
+    // One route per file found at start-up instead of a catch-all `/*`: a catch-all would match every
+    // unknown path too and make it public; with exact routes an unknown path stays protected.
+    wildcard: false,
     // Files change only with a new release; revalidate so an upgrade is picked up at once.
     cacheControl: true,
     maxAge: 0,

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import { GENESYS_LIMITS } from '../../../contracts/genesys.js';
 import { FOREIGN_QUEUES } from '../../data/catalog.js';
+import { RULES } from '../../permissions.js';
 import { firstQueueIdOf, runDetailsQuery } from '../../query/run.js';
-import { type ParsedQuery, parseQuery } from '../../query/validate.js';
-import type { ServerDeps } from '../context.js';
+import { checkLookBack, type ParsedQuery, parseQuery } from '../../query/validate.js';
+import type { RouteConfig, ServerDeps } from '../context.js';
 
 const INJECTED_DURATION_MS = 20 * 60_000;
 
@@ -23,12 +24,14 @@ function injectInto(q: ParsedQuery, deps: ServerDeps, now: number): void {
 export async function analyticsRoutes(app: FastifyInstance, deps: ServerDeps) {
   const limits = {
     maxPageSize: deps.opts.maxPageSize,
-    maxResults: GENESYS_LIMITS.detailsMaxResultsPerQuery,
+    maxResults: GENESYS_LIMITS.detailsPaginationMaxResults,
     defaultPageSize: GENESYS_LIMITS.detailsDefaultPageSize,
   };
-  app.post('/api/v2/analytics/conversations/details/query', async (req) => {
+  const config: RouteConfig = { permissions: RULES.detailsQuery };
+  app.post('/api/v2/analytics/conversations/details/query', { config }, async (req) => {
     const q = parseQuery(req.body, limits);
     const now = deps.opts.now();
+    checkLookBack(q.startMs, now, deps.opts.lookBackDays);
     if (deps.pendingInjections.count > 0) {
       deps.pendingInjections.count--;
       injectInto(q, deps, now);

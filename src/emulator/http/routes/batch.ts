@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { BatchDownloadJobSubmissionResult, BatchDownloadRequest } from '../../../contracts/genesys.js';
 import { GENESYS_LIMITS } from '../../../contracts/genesys.js';
 import { ApiError } from '../../errors.js';
-import { baseUrlOf, type ServerDeps, stateOf } from '../context.js';
+import { RULES } from '../../permissions.js';
+import { baseUrlOf, type RouteConfig, type ServerDeps, stateOf } from '../context.js';
 
 function parseSubmission(body: unknown): BatchDownloadRequest[] {
   const list = (body as { batchDownloadRequestList?: unknown } | null)?.batchDownloadRequestList;
@@ -37,13 +38,15 @@ function parseSubmission(body: unknown): BatchDownloadRequest[] {
 }
 
 export async function batchRoutes(app: FastifyInstance, deps: ServerDeps) {
-  app.post('/api/v2/recording/batchrequests', async (req) => {
+  const config: RouteConfig = { permissions: RULES.recordings };
+  app.post('/api/v2/recording/batchrequests', { config }, async (req) => {
     const list = parseSubmission(req.body);
-    const job = deps.jobs.submit(
-      stateOf(req).clientId as string,
-      list,
-      stateOf(req).fault?.stuckJob === true,
-    );
+    const clientId = stateOf(req).clientId as string;
+    const held = deps.opts.clients.get(clientId)?.permissions;
+    const job = deps.jobs.submit(clientId, list, {
+      stuck: stateOf(req).fault?.stuckJob === true,
+      excludeSensitive: !held?.has('recording:recording:viewSensitiveData'),
+    });
     const body: BatchDownloadJobSubmissionResult = {
       id: job.id,
       selfUri: `/api/v2/recording/batchrequests/${job.id}`,
@@ -51,6 +54,7 @@ export async function batchRoutes(app: FastifyInstance, deps: ServerDeps) {
     return body;
   });
 
+  // "Requires no permissions" (spec §7.2): only the submitting client may read it.
   app.get<{ Params: { jobId: string } }>('/api/v2/recording/batchrequests/:jobId', async (req) => {
     const job = deps.jobs.get(req.params.jobId);
     if (!job) throw new ApiError(404, 'batch.download.job.not.found', 'The requested job is unknown');

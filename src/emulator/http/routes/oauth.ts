@@ -26,9 +26,10 @@ export async function oauthRoutes(app: FastifyInstance, deps: ServerDeps) {
         ? { clientId: form.client_id, secret: form.client_secret }
         : undefined);
     if (!creds) return oauthError(reply, 401, 'invalid_client', 'authentication failed');
-    const secret = deps.opts.clients.get(creds.clientId);
-    if (secret === undefined) return oauthError(reply, 401, 'invalid_client', 'client not found');
-    if (secret !== creds.secret) return oauthError(reply, 401, 'invalid_client', 'authentication failed');
+    const client = deps.opts.clients.get(creds.clientId);
+    if (client === undefined) return oauthError(reply, 401, 'invalid_client', 'client not found');
+    if (client.secret !== creds.secret)
+      return oauthError(reply, 401, 'invalid_client', 'authentication failed');
     const state = stateOf(req);
     state.clientId = creds.clientId;
     state.entry.clientId = creds.clientId;

@@ -1,0 +1,5 @@
+// Types for scripts/audit-gate.mjs (plain JavaScript so CI runs it without a compiler).
+export function auditVerdict(
+  stdout: string,
+  stderr?: string,
+): { verdict: 'pass' | 'fail' | 'unknown'; message: string };
