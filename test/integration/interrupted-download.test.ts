@@ -12,6 +12,7 @@ import { parseConfig } from '../../src/config/schema.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runDay } from '../../src/pipeline/run.js';
 import { batches, recordings } from '../../src/store/schema.js';
+import { emulatorEnv } from '../support/cli.js';
 import { expectedRecordings } from '../support/expected.js';
 
 const DAY = DateTime.now().setZone('America/Lima').minus({ days: 2 }).toISODate()!;
@@ -27,15 +28,9 @@ beforeAll(async () => {
     batchJobDurationMs: { min: 100, max: 300 },
   });
   dir = await mkdtemp(path.join(tmpdir(), 'audio-extract-interrupted-'));
-  const config = parseConfig({
-    GENESYS_CLOUD_BASE_URL: emu.url,
-    GENESYS_CLOUD_CLIENT_ID: 'emulator',
-    GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
-    GENESYS_QUEUE_IDS: emu.queueIds.join(','),
-    GENESYS_RATE_LIMIT_PER_MINUTE: '6000',
-    DATA_DIR: dir,
-    LOG_LEVEL: 'silent',
-  });
+  const config = parseConfig(
+    emulatorEnv(emu, dir, { GENESYS_QUEUE_IDS: emu.queueIds.join(','), LOG_LEVEL: 'silent' }),
+  );
   app = await compose(config);
 });
 
