@@ -149,7 +149,10 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
       let killedIn: Stage | undefined;
       let killedAt = 0;
       const startedAt = Date.now();
-      const arm = () => {
+      // The delay is the stage's that is running when the kill is armed: once earlier attempts have done
+      // most of the day, a resumed run skips the target's stage, and the target's longer window (800 ms
+      // for a poll) would let the short report and notify stages finish, ending the run unkilled.
+      const arm = (at: Stage) => {
         timer ??= setTimeout(
           () => {
             // A batch POST that reached the emulator and whose job id is not recorded yet ('batch
@@ -162,7 +165,7 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
             killedAt = Date.now();
             p.kill();
           },
-          Math.floor(Math.random() * KILL_DELAY_MS[target ?? 'exit']),
+          Math.floor(Math.random() * KILL_DELAY_MS[at]),
         );
       };
       const p = spawnCli(args, cliEnv(emuKilled, killedDir, extra), (r) => {
@@ -171,7 +174,7 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
         if (!target || !stage || idx(stage) < idx(target)) return;
         // Aimed at a submission: wait for one to reach the emulator (below), unless the transfer is over.
         if (target === 'submit' && idx(stage) < idx('report')) return;
-        arm();
+        arm(stage);
       });
       const watch =
         target === 'submit'
@@ -179,7 +182,7 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
               const posted = emuKilled.journal
                 .entries()
                 .some((e) => e.method === 'POST' && e.path === BATCH_PATH && e.at >= startedAt);
-              if (posted) arm();
+              if (posted) arm('submit');
             }, 20)
           : undefined;
       const hang = setTimeout(() => p.kill(), 15 * 60_000);
