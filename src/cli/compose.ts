@@ -1,5 +1,5 @@
 // The composition root: parses nothing itself, but builds everything a command needs from the one
-// parsed config (database, Genesys client, logger, clock) and knows how to tear it down.
+// parsed config (database, storage, Genesys client, logger, clock) and knows how to tear it down.
 import type { Logger } from 'pino';
 import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
 import type { GenesysClient } from '../genesys/types.js';
@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { prepareJobQueue } from '../scheduler/job-queue.js';
-import { protectDataDir } from '../storage/index.js';
+import { type AudioStorage, openStorage, protectDataDir } from '../storage/index.js';
 import { type DbHandle, openDb } from '../store/db.js';
 
 export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
@@ -22,14 +22,23 @@ export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger
   });
 }
 
+/** Owner-only modes for everything created under DATA_DIR from now on (DATA_GROUP_READ: group reads audio). */
+async function protectData(config: Config, logger?: Logger): Promise<void> {
+  const warning = await protectDataDir(config.DATA_DIR, config.DATA_GROUP_READ);
+  if (warning) logger?.warn(warning);
+}
+
 /**
  * The database, set up completely: our migrations (openDb) and the job queue's schema and day queue
  * (prepareJobQueue), so a database created by `status` or `doctor` is the one every later run opens.
  */
 export async function openStore(config: Config, logger?: Logger): Promise<DbHandle> {
-  // Before anything is created under DATA_DIR: owner-only modes (DATA_GROUP_READ: group may read audio).
-  const warning = await protectDataDir(config.DATA_DIR, config.DATA_GROUP_READ);
-  if (warning) logger?.warn(warning);
+  // Before anything is created under DATA_DIR.
+  await protectData(config, logger);
+  return openDatabase(config, logger);
+}
+
+function openDatabase(config: Config, logger?: Logger): Promise<DbHandle> {
   return openDb({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -61,6 +70,21 @@ export async function genesysFor(
   });
 }
 
+/**
+ * The storage STORAGE_URL names, proven writable: a wrong bucket, credentials or region, or an unwritable
+ * directory, ends the command with one clear error before any Genesys call.
+ */
+async function openCheckedStorage(config: Config): Promise<AudioStorage> {
+  const storage = await openStorage(config);
+  try {
+    await storage.checkWritable();
+    return storage;
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}
+
 export interface Composed {
   deps: PipelineDeps;
   store: DbHandle;
@@ -75,29 +99,42 @@ export async function compose(
   const logger = opts.logger ?? loggerFor(config, { json: opts.json });
   const clock = opts.clock ?? systemClock;
   requireGenesysCredentials(config); // a configuration error comes before any database is touched
-  // The database opens while the Genesys client's modules load: PGlite compiles its WebAssembly off
-  // the main thread, which would otherwise sit idle.
-  const opening = openStore(config, logger);
-  opening.catch(() => {}); // its error is thrown below, once awaited; until then it is not unhandled
+  // The database opens and the storage is checked while the Genesys client's modules load: PGlite
+  // compiles its WebAssembly off the main thread, which would otherwise sit idle. Both come after the
+  // modes of DATA_DIR are set, since either may create something there.
+  const guarded = protectData(config, logger);
+  const opening = guarded.then(() => openDatabase(config, logger));
+  const storing = guarded.then(() => openCheckedStorage(config));
+  // Their errors are thrown below, once awaited; until then they are not unhandled.
+  opening.catch(() => {});
+  storing.catch(() => {});
+  const closeOpened = async () => {
+    await opening.then((s) => s.close()).catch(() => {});
+    await storing.then((s) => s.close()).catch(() => {});
+  };
   let genesys: GenesysClient;
   try {
     genesys = await genesysFor(config, logger, clock);
   } catch (e) {
-    await opening.then((s) => s.close()).catch(() => {});
+    await closeOpened();
     throw e;
   }
   let store: DbHandle;
+  let storage: AudioStorage;
   try {
-    store = await opening;
+    // The storage's error first: a wrong bucket is a configuration error (exit 2).
+    [storage, store] = await Promise.all([storing, opening.finally(() => storing)]);
   } catch (e) {
+    await closeOpened();
     await genesys.close();
     throw e;
   }
   return {
-    deps: { config, db: store.db, genesys, logger, clock, signal: opts.signal },
+    deps: { config, db: store.db, genesys, storage, logger, clock, signal: opts.signal },
     store,
     close: async () => {
       await genesys.close();
+      await storage.close();
       await store.close();
     },
   };

@@ -1,11 +1,18 @@
 // What a command gives back: its exit code, and human-readable lines for the terminal (machine-readable
 // output is the --json shape instead).
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { formatDuration } from '../notify/index.js';
 import type { DayOutcome } from '../pipeline/run.js';
 
 /** 0 ok, 1 the run failed or left failures, 2 bad usage or configuration. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A path under the working directory relative to it; anything else (an s3:// URL) as it is. */
+function shortPath(where: string): string {
+  if (!isAbsolute(where)) return where;
+  const rel = relative(process.cwd(), where);
+  return rel.startsWith('..') ? where : rel;
+}
 
 export function formatOutcome(o: DayOutcome): string {
   const lines = [`${o.processDate}  ${o.status}  queues: ${o.queueIds.join(', ')}`];
@@ -23,8 +30,7 @@ export function formatOutcome(o: DayOutcome): string {
       );
     }
     for (const f of s.failures.slice(0, 5)) lines.push(`  not downloaded: ${f.count} × ${f.reason}`);
-    const rel = relative(process.cwd(), s.manifest);
-    lines.push(`  manifest: ${rel.startsWith('..') ? s.manifest : rel}`);
+    lines.push(`  manifest: ${shortPath(s.manifest)} (and manifest.csv, _SUCCESS)`);
   }
   for (const q of o.emptyQueues)
     lines.push(`  warning: queue ${q} had no agent-handled conversation that day`);

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import type { Metrics } from '../metrics/index.js';
 import type { StartedDay } from '../scheduler/day-jobs.js';
 import type { DayRequest } from '../scheduler/plan-days.js';
+import type { AudioStorage } from '../storage/index.js';
 import type { Db } from '../store/db.js';
 import { installAuth } from './auth.js';
 import { answerClientError, answerFrameworkError, HttpError, installErrorHandlers } from './errors.js';
@@ -21,7 +22,6 @@ import { statsRoutes } from './routes/stats.js';
 
 export type AppConfig = Pick<
   Config,
-  | 'DATA_DIR'
   | 'TIMEZONE'
   | 'SCHEDULE'
   | 'GENESYS_QUEUE_IDS'
@@ -40,6 +40,8 @@ export interface AppTuning {
 export interface AppDeps {
   config: AppConfig;
   db: Db;
+  /** Where the days' files are: the manifest routes read them, the run view says where they are. */
+  storage: Pick<AudioStorage, 'openDayFile' | 'dayLocation' | 'url'>;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
   /** Starts days through the job queue (startDays, src/scheduler/day-jobs.ts): one job per date. */

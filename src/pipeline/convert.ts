@@ -7,7 +7,6 @@ import { recordingVerdict } from '../genesys/conversation-facts.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
-import { audioDir } from '../storage/index.js';
 import { conversationsToLookUp, type FoundRecording, recordLookup } from '../store/conversations.js';
 import { recordOutcome } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
@@ -42,7 +41,6 @@ export async function fetchConvertedRecordings(
   const { db, genesys, logger, config, clock } = deps;
   const formatId = FORMAT_IDS[config.AUDIO_FORMAT];
   if (!formatId) throw new Error(`no Genesys formatId for AUDIO_FORMAT=${config.AUDIO_FORMAT}`);
-  const dir = audioDir(config.DATA_DIR, processDate);
   let todo = await conversationsToLookUp(db, [processDate], 1_000_000);
   const result: ConvertResult = {
     conversations: todo.length,
@@ -98,7 +96,7 @@ export async function fetchConvertedRecordings(
       await recordLookup(db, c.conversationId, processDate, found);
       for (const f of toFetch) {
         const key = { conversationId: c.conversationId, recordingId: f.recordingId };
-        const res = await fetchToStore(deps, dir, key, f.url, null);
+        const res = await fetchToStore(deps, processDate, key, f.url, null);
         if (res.kind === 'ok') result.downloaded++;
         else {
           // The next run asks for fresh media URIs (the recording goes back to waiting).

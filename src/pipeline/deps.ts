@@ -3,12 +3,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { GenesysClient } from '../genesys/types.js';
 import type { Clock } from '../lib/clock.js';
+import type { AudioStorage } from '../storage/index.js';
 import type { Db } from '../store/db.js';
 
 export interface PipelineDeps {
   config: Config;
   db: Db;
   genesys: GenesysClient;
+  /** Where the audio and the day files go (STORAGE_URL: local directory or S3 bucket). */
+  storage: AudioStorage;
   logger: Logger;
   clock: Clock;
   /** cancels the run (SIGINT/SIGTERM): stages stop taking new work and return */

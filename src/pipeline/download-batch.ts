@@ -1,4 +1,4 @@
-// Downloads the results of one batch job into DATA_DIR/audio/<date>/ and records each item's outcome.
+// Downloads the results of one batch job into the day's storage and records each item's outcome.
 //
 // Results with a URL are downloaded as the polls bring them in (`take`), while Genesys still prepares
 // the rest; once the job is complete (or stalled, or gone) `finish` settles every item in one loop,
@@ -10,7 +10,6 @@
 import type { Logger } from 'pino';
 import type { BatchDownloadJobResult } from '../contracts/genesys.js';
 import { createLimit, type Limit, mapPool } from '../lib/pool.js';
-import { audioDir } from '../storage/index.js';
 import { type BatchItem, expandConversationItems } from '../store/batches.js';
 import { recordOutcome } from '../store/recordings.js';
 import {
@@ -61,7 +60,6 @@ export interface BatchDownloader {
 }
 
 export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadInput): BatchDownloader {
-  const dir = audioDir(deps.config.DATA_DIR, input.processDate);
   const slots = input.slots ?? createLimit(deps.config.CONCURRENCY);
   const items = new Map(input.items.map((i) => [itemKey(i), i]));
   const hasWholeConversations = input.items.some((i) => i.recordingId === null);
@@ -85,7 +83,7 @@ export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadIn
   };
 
   const start = (item: BatchItem, r: Extract<ItemResult, { kind: 'url' }>): Promise<FetchResult> => {
-    const p = fetchToStore(deps, dir, r.recording, r.url, r.contentType, slots);
+    const p = fetchToStore(deps, input.processDate, r.recording, r.url, r.contentType, slots);
     p.catch(() => {}); // awaited (and its error thrown) by finish()
     downloads.set(itemKey(item), p);
     return p;

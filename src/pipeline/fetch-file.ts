@@ -2,9 +2,9 @@
 // Shared by the batch path (resultUrl) and the converted-format path (mediaUri). A 403 means the URL
 // expired; truncated bodies and 5xx are retried in place a few times.
 import { GenesysError, GenesysUrlRefusedError } from '../genesys/errors.js';
-import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
+import { AppError, ConfigError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import type { Limit } from '../lib/pool.js';
-import { fileNameFor, writeAudioFile } from '../storage/index.js';
+import { fileNameFor } from '../storage/index.js';
 import { type DownloadedFile, type RecordingKey, recordDownloaded } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -20,13 +20,13 @@ export type FetchResult = { kind: 'ok' } | { kind: 'expired' } | { kind: 'error'
  */
 export async function fetchToStore(
   deps: PipelineDeps,
-  dir: string,
+  processDate: string,
   item: RecordingKey,
   url: string,
   resultContentType: string | null,
   slot: Limit = (task) => task(),
 ): Promise<FetchResult> {
-  const got = await slot(() => fetchFile(deps, dir, item, url, resultContentType));
+  const got = await slot(() => fetchFile(deps, processDate, item, url, resultContentType));
   if (got.kind !== 'written') return got;
   await recordDownloaded(deps.db, item, got.file);
   return { kind: 'ok' };
@@ -34,7 +34,7 @@ export async function fetchToStore(
 
 async function fetchFile(
   deps: PipelineDeps,
-  dir: string,
+  processDate: string,
   item: RecordingKey,
   url: string,
   resultContentType: string | null,
@@ -66,11 +66,12 @@ async function fetchFile(
     try {
       // An id that would make an unsafe file name fails here (UNSAFE_PATH), as a bad result, not the run.
       const file = fileNameFor({ ...item, contentType });
-      const written = await writeAudioFile({
-        dir,
+      const written = await deps.storage.writeAudio({
+        processDate,
         fileName: file,
         body: res.body,
         expectedBytes: res.contentLength,
+        contentType,
         signal: deps.signal,
       });
       return {
@@ -78,9 +79,13 @@ async function fetchFile(
         file: { file, bytes: written.bytes, sha256: written.sha256, contentType },
       };
     } catch (e) {
-      // A full disk or unwritable DATA_DIR stops the run (clear error, resumable); bad bodies are retried.
-      if (e instanceof EnvironmentError || !(e instanceof AppError)) throw e;
-      if (e.code === 'UNSAFE_PATH') return { kind: 'error', reason: errorMessage(e) };
+      // A full disk, an unwritable DATA_DIR, a refused or unreachable bucket stop the run (clear error,
+      // resumable), and so does wrong storage configuration (bad credentials, no bucket); bad bodies
+      // are retried.
+      if (e instanceof EnvironmentError || e instanceof ConfigError || !(e instanceof AppError)) throw e;
+      // Asking again would get the same id or the same size.
+      if (e.code === 'UNSAFE_PATH' || e.code === 'RECORDING_TOO_LARGE')
+        return { kind: 'error', reason: errorMessage(e) };
       lastReason = `download incomplete: ${e.code}`;
     }
   }

@@ -1,13 +1,14 @@
-// Stage 6: write DATA_DIR/audio/<date>/manifest.jsonl from the database (the single source of truth)
-// and compute the day's counts. Conversations with no downloadable recording yet get a line too, so
-// the transcription stage sees what is missing and why.
+// Stage 6: publish the day's manifest.jsonl, manifest.csv and _SUCCESS beside its audio from the
+// database (the single source of truth) and compute the day's counts. Conversations with no
+// downloadable recording yet get a line too, so the transcription stage sees what is missing and why.
 
-import { audioDir, type ManifestLine, streamManifest } from '../storage/index.js';
+import type { ManifestLine } from '../storage/index.js';
 import { dayRows } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface DaySummary {
   processDate: string;
+  /** Where the manifest is: a path, or an s3:// URL. */
   manifest: string;
   conversations: number;
   recordings: number;
@@ -93,10 +94,10 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
       } as ManifestLine;
     }
   }
-  const manifest = await streamManifest(audioDir(deps.config.DATA_DIR, processDate), lines());
+  const published = await deps.storage.publishDay(processDate, lines());
   return {
     processDate,
-    manifest,
+    manifest: published.manifest,
     conversations,
     recordings: recordingLines,
     byStatus,

@@ -4,7 +4,6 @@
 import { AppError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
 import { asUpstream, settleAll } from '../lib/upstream.js';
-import { audioDir, checkWritable, removeStaleParts } from '../storage/index.js';
 import { requeueFailed, requeueStranded } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { runBatches, type TransferResult } from './batches.js';
@@ -65,18 +64,27 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
   return day;
 }
 
-/** DATA_DIR can be written, and the day's runs (one per queue) are RUNNING. */
+/**
+ * The storage can be written (the embedded database's DATA_DIR was checked by opening it), and the
+ * day's runs (one per queue) are RUNNING.
+ */
 async function openDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
-  await checkWritable(deps.config.DATA_DIR);
+  await deps.storage.checkWritable();
   await startRuns(deps.db, plan.processDate, plan.queueIds);
 }
 
 /**
- * A half-written file a crash may have left goes (it is never final), items stranded in a closed batch
- * go back in line, and recordings that failed in an earlier run get one more chance in this one.
+ * Half-written files and uploads a crash may have left go (they are never final; those of a writer
+ * still running elsewhere stay), items stranded in a closed batch go back in line, and recordings that
+ * failed in an earlier run get one more chance in this one.
  */
 async function resumeDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
-  await removeStaleParts(audioDir(deps.config.DATA_DIR, plan.processDate));
+  const cleaned = await deps.storage.cleanupDay(plan.processDate);
+  if (cleaned.partFiles + cleaned.uploads + cleaned.kept > 0)
+    deps.logger.info(
+      { processDate: plan.processDate, location: deps.storage.dayLocation(plan.processDate), ...cleaned },
+      "cleaned up the day's temporary files (kept: those of writers still running)",
+    );
   await requeueStranded(deps.db, plan.processDate);
   const retried = await requeueFailed(deps.db, plan.processDate);
   if (retried > 0)

@@ -1,6 +1,7 @@
 // The local audio store: DATA_DIR/audio/<YYYY-MM-DD>/<conversationId>_<recordingId>.<ext>.
 // A file only appears under its final name once it is complete, synced and checked (written to
-// `<name>.part`, then renamed), so a crash or a truncated download never leaves a file that looks done.
+// `<name>.<writer tag>.part`, then renamed), so a crash or a truncated download never leaves a file that
+// looks done, and two writers of the same file never share a `.part` (temp-names.ts, ADR 0015).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
@@ -9,17 +10,14 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import { resolveInside, safeSegment } from '../lib/paths.js';
 import { coalesce } from '../lib/pool.js';
-import { dayFolder } from './day.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
+import { isStale, parseTempName, type StaleRule, tempName } from './temp-names.js';
 
 const PART_SUFFIX = '.part';
+/** Suffix of the day files' (manifest, CSV, marker) temporary names (day-files-local.ts). */
+export const TMP_SUFFIX = '.tmp';
 /** Bytes gathered before a write to the .part file (memory per download in flight). */
 const WRITE_CHUNK = 1024 * 1024;
-
-/** `<dataDir>/audio/<processDate>` (absolute). `processDate` must be `YYYY-MM-DD`. */
-export function audioDir(dataDir: string, processDate: string): string {
-  return dayFolder(resolveInside(dataDir, 'audio'), processDate);
-}
 
 const EXTENSIONS: Record<string, string> = {
   'audio/wav': 'wav',
@@ -84,14 +82,14 @@ function truncated(fileName: string, detail: string, cause?: unknown): AppError 
 }
 
 /**
- * Streams `body` to `<dir>/<fileName>` via a `.part` file; hashes while streaming; buffers at most
- * WRITE_CHUNK bytes (plus one socket chunk) at a time.
+ * Streams `body` to `<dir>/<fileName>` via a `.part` file of its own; hashes while streaming; buffers at
+ * most WRITE_CHUNK bytes (plus one socket chunk) at a time.
  */
 export async function writeAudioFile(input: WriteAudioFileInput): Promise<WrittenFile> {
   const { dir, body, expectedBytes, signal } = input;
   const fileName = safeSegment('file name', input.fileName);
   const file = resolveInside(dir, fileName);
-  const part = file + PART_SUFFIX;
+  const part = resolveInside(dir, tempName(fileName, PART_SUFFIX));
   if (signal) addAbortSignal(signal, body);
 
   const hash = createHash('sha256');
@@ -105,7 +103,7 @@ export async function writeAudioFile(input: WriteAudioFileInput): Promise<Writte
         if (e.code !== 'ENOENT') throw e;
         await mkdir(dir, { recursive: true });
         return open(part, 'w');
-      }); // 'w' truncates a leftover .part from an earlier crash
+      });
     } catch (e) {
       throw mapFsError(e, dir);
     }
@@ -223,22 +221,46 @@ export async function verifyFile(
   }
 }
 
-/** Deletes `*.part` files left in `dir` by a crash; returns how many. A missing dir counts as 0. */
-export async function removeStaleParts(dir: string): Promise<number> {
+export interface RemovedTemps {
+  removed: number;
+  /** Temporary files of live writers (another process writing the same day), left alone. */
+  kept: number;
+}
+
+/**
+ * Deletes the `*.part` and `*.tmp` files in `dir` that no live writer owns (isStale, ADR 0015): a
+ * crashed process' leftovers. A missing dir counts as nothing.
+ */
+export async function removeStaleTemps(
+  dir: string,
+  rule: StaleRule,
+  now = Date.now(),
+): Promise<RemovedTemps> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return 0;
+    if (errnoCode(e) === 'ENOENT') return { removed: 0, kept: 0 };
     throw mapFsError(e, dir);
   }
-  let removed = 0;
+  const out: RemovedTemps = { removed: 0, kept: 0 };
   for (const name of names) {
-    if (!name.endsWith(PART_SUFFIX)) continue;
-    await rm(path.join(dir, name), { force: true });
-    removed++;
+    const temp = parseTempName(name, PART_SUFFIX) ?? parseTempName(name, TMP_SUFFIX);
+    if (!temp) continue;
+    const file = path.join(dir, name);
+    const modified = await stat(file).then(
+      (st) => st.mtimeMs,
+      () => undefined,
+    );
+    if (modified === undefined) continue; // its writer renamed or removed it meanwhile
+    if (!isStale(temp, now - modified, rule)) {
+      out.kept++;
+      continue;
+    }
+    await rm(file, { force: true });
+    out.removed++;
   }
-  return removed;
+  return out;
 }
 
 /**

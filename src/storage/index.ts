@@ -1,37 +1,32 @@
-// The audio file store: the AudioStorage interface (openStorage picks the local or the S3 one from
-// STORAGE_URL), and the local file functions it is built on, still used directly by the pipeline.
+// The audio file store, as the rest of the program sees it: the AudioStorage interface (openStorage
+// picks the local or the S3 one from STORAGE_URL), the names of the files beside a day's audio, and
+// the manifest line. The file functions behind the local store stay inside src/storage.
 
 export { type StorageLocation, storageLocation } from '../config/storage-url.js';
+export { extensionFor, fileNameFor } from './audio-files.js';
 export {
-  audioDir,
-  checkWritable,
-  extensionFor,
-  fileNameFor,
-  hashFile,
-  removeStaleParts,
-  verifyFile,
-  type WriteAudioFileInput,
-  type WrittenFile,
-  writeAudioFile,
-} from './audio-files.js';
-export { mapFsError } from './fs-errors.js';
+  CSV_FILE,
+  DAY_FILE_TYPES,
+  DAY_FILES,
+  type DayFileName,
+  type DayMarker,
+  MARKER_FILE,
+  type PublishedDay,
+} from './day-files.js';
 export {
   MANIFEST_FILE,
   MANIFEST_STATUSES,
   type ManifestLine,
   type ManifestStatus,
-  readManifest,
-  serializeManifestLine,
-  streamManifest,
-  writeManifest,
+  sortManifestLines,
 } from './manifest.js';
 export { protectDataDir } from './modes.js';
 export type {
   AudioStorage,
   CleanupResult,
-  ManifestFile,
+  OpenedFile,
   StorageCheck,
   StoredAudio,
   WriteAudioRequest,
 } from './storage.js';
-export { openStorage } from './storage.js';
+export { openStorage, staleAfterMs } from './storage.js';

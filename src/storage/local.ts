@@ -1,24 +1,35 @@
 // The local store: `<root>/<YYYY-MM-DD>/<file>` with root = DATA_DIR/audio by default (STORAGE_URL
-// file:///…). It wraps the file functions of audio-files.ts and manifest.ts, which keep their own tests.
+// file:///…). It wraps the file functions of audio-files.ts (which keep their own tests) and stages the
+// day files in day-files-local.ts.
 import { createReadStream } from 'node:fs';
-import { rm, stat, statfs } from 'node:fs/promises';
+import { readFile, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatBytes } from '../lib/bytes.js';
 import { EnvironmentError, errorMessage } from '../lib/errors.js';
 import { resolveInside, safeSegment } from '../lib/paths.js';
-import { checkWritable, removeStaleParts, verifyFile, writeAudioFile } from './audio-files.js';
+import { checkWritable, removeStaleTemps, verifyFile, writeAudioFile } from './audio-files.js';
 import { dayFolder } from './day.js';
+import {
+  type DayFileName,
+  type DayFileStore,
+  type DayMarker,
+  type PublishedDay,
+  publishDay,
+  readMarker,
+} from './day-files.js';
+import { localDayFiles } from './day-files-local.js';
 import { errnoCode } from './fs-errors.js';
-import { MANIFEST_FILE, type ManifestLine, readManifest, streamManifest } from './manifest.js';
+import { MANIFEST_FILE, type ManifestLine, parseManifest } from './manifest.js';
 import type {
   AudioStorage,
   CleanupResult,
-  ManifestFile,
+  OpenedFile,
   StorageCheck,
   StoredAudio,
   WriteAudioRequest,
 } from './storage.js';
+import { staleRule } from './temp-names.js';
 
 /** Free bytes for an unprivileged writer in `dir` (or its nearest existing parent), if known. */
 async function freeBytes(dir: string): Promise<number | undefined> {
@@ -57,9 +68,17 @@ async function diskFull(
 export class LocalStorage implements AudioStorage {
   readonly kind = 'file' as const;
   readonly url: string;
+  private readonly dayFiles: DayFileStore;
+  private readonly idleMs: number;
 
-  constructor(readonly root: string) {
+  /** `idleMs`: see staleAfterMs (storage.ts). */
+  constructor(
+    readonly root: string,
+    options: { idleMs: number } = { idleMs: 15 * 60_000 },
+  ) {
     this.url = pathToFileURL(root).href;
+    this.dayFiles = localDayFiles(root);
+    this.idleMs = options.idleMs;
   }
 
   dayLocation(processDate: string): string {
@@ -89,11 +108,13 @@ export class LocalStorage implements AudioStorage {
   }
 
   async cleanupDay(processDate: string): Promise<CleanupResult> {
-    const dir = dayFolder(this.root, processDate);
-    const partFiles = await removeStaleParts(dir);
-    // A manifest cut short by a kill is never read (it is renamed only when complete); it just goes.
-    await rm(path.join(dir, `${MANIFEST_FILE}.tmp`), { force: true });
-    return { partFiles, uploads: 0 };
+    // Recordings' `.part` files and the day files' `.tmp` files alike; a manifest cut short by a kill
+    // was never read (it is renamed only when complete).
+    const { removed, kept } = await removeStaleTemps(
+      dayFolder(this.root, processDate),
+      staleRule(this.idleMs),
+    );
+    return { partFiles: removed, uploads: 0, kept };
   }
 
   async writeAudio(request: WriteAudioRequest): Promise<StoredAudio> {
@@ -128,19 +149,28 @@ export class LocalStorage implements AudioStorage {
     return verifyFile(resolveInside(dir, safeSegment('file name', fileName)), expected);
   }
 
-  writeManifest(
+  publishDay(
     processDate: string,
     lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
-  ): Promise<string> {
-    return streamManifest(dayFolder(this.root, processDate), lines);
+  ): Promise<PublishedDay> {
+    return publishDay(this.dayFiles, processDate, lines);
   }
 
-  readManifest(processDate: string): Promise<ManifestLine[]> {
-    return readManifest(dayFolder(this.root, processDate));
-  }
-
-  async openManifest(processDate: string): Promise<ManifestFile | undefined> {
+  async readManifest(processDate: string): Promise<ManifestLine[]> {
     const file = path.join(dayFolder(this.root, processDate), MANIFEST_FILE);
+    const text = await readFile(file, 'utf8').catch((e: unknown) => {
+      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return '';
+      throw e;
+    });
+    return parseManifest(text, file);
+  }
+
+  readMarker(processDate: string): Promise<DayMarker | undefined> {
+    return readMarker(this.dayFiles, processDate);
+  }
+
+  async openDayFile(processDate: string, name: DayFileName): Promise<OpenedFile | undefined> {
+    const file = path.join(dayFolder(this.root, processDate), name);
     const info = await stat(file).catch((e: unknown) => {
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
       throw e;

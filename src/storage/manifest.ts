@@ -1,15 +1,11 @@
 // manifest.jsonl is the hand-off to the transcription stage: one line per recording of the day,
 // including the ones that could not be downloaded (with the reason). It is rewritten whole and
-// atomically, in a fixed order and with a fixed key order, so the same day always produces the same bytes.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+// atomically (day-files.ts), in a fixed order and with a fixed key order, so the same day always
+// produces the same bytes. This module is its format: the line's schema, serialising, parsing.
 import { z } from 'zod';
 import { AppError } from '../lib/errors.js';
-import { syncDir } from './audio-files.js';
-import { errnoCode, mapFsError } from './fs-errors.js';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
-const TMP_SUFFIX = '.tmp';
 
 export const MANIFEST_STATUSES = ['downloaded', 'unavailable', 'failed', 'pending'] as const;
 export type ManifestStatus = (typeof MANIFEST_STATUSES)[number];
@@ -39,8 +35,8 @@ export interface ManifestLine {
 const nullableString = z.string().nullable();
 const nullableInt = z.number().int().nonnegative().nullable();
 
-// Key order here is the key order on disk.
-const lineSchema = z
+// Key order here is the key order on disk, and the column order of manifest.csv (manifest-csv.ts).
+export const manifestLineSchema = z
   .object({
     conversationId: z.string(),
     recordingId: z.string().nullable(),
@@ -62,10 +58,10 @@ const lineSchema = z
 
 // Compile-time check that the schema and the exported interface describe the same shape.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _sameShape: Same<z.infer<typeof lineSchema>, ManifestLine> = true;
+const _sameShape: Same<z.infer<typeof manifestLineSchema>, ManifestLine> = true;
 void _sameShape;
 
-const KEYS = Object.keys(lineSchema.shape) as (keyof ManifestLine)[];
+const KEYS = Object.keys(manifestLineSchema.shape) as (keyof ManifestLine)[];
 
 /**
  * Manifest order: conversationStart, then conversationId, then recordingId (a conversation's lines stay
@@ -91,7 +87,7 @@ export function serializeManifestLine(line: ManifestLine): string {
 const WRITE_CHUNK = 64 * 1024;
 
 function checkLine(file: string, line: ManifestLine, i: number, previous: ManifestLine | undefined): void {
-  const result = lineSchema.safeParse(line);
+  const result = manifestLineSchema.safeParse(line);
   const problem = !result.success
     ? `${result.error.issues[0]?.path.join('.') || ''} ${result.error.issues[0]?.message ?? 'is invalid'}`
     : previous && compareLines(previous, line) > 0
@@ -129,52 +125,9 @@ export async function* manifestChunks(
   if (chunk) yield Buffer.from(chunk, 'utf8');
 }
 
-/**
- * Writes `<dir>/manifest.jsonl` from lines that come in manifest order (compareLines), atomically (temp
- * file, fsync, rename): readers see the old manifest or the new one, never half of one. Lines are written
- * out in 64 KiB chunks as they come, so memory stays flat whatever the size of the day. An invalid or
- * out-of-order line, or an error from `lines`, leaves the previous manifest as it was.
- */
-export async function streamManifest(
-  dir: string,
-  lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
-): Promise<string> {
-  const file = path.join(dir, MANIFEST_FILE);
-  const tmp = file + TMP_SUFFIX;
-  try {
-    await mkdir(dir, { recursive: true });
-    const fh = await open(tmp, 'w');
-    try {
-      for await (const chunk of manifestChunks(file, lines)) await fh.write(chunk);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw mapFsError(e, dir);
-  }
-  await syncDir(dir);
-  return file;
-}
-
-/** Writes a whole manifest from lines in any order (sorted here); see streamManifest. */
-export function writeManifest(dir: string, lines: readonly ManifestLine[]): Promise<string> {
-  return streamManifest(dir, [...lines].sort(compareLines));
-}
-
-/** Reads `<dir>/manifest.jsonl`; an absent manifest is an empty list. Invalid lines throw MANIFEST_INVALID. */
-export async function readManifest(dir: string): Promise<ManifestLine[]> {
-  const file = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return [];
-    throw e;
-  }
-  return parseManifest(text, file);
+/** Lines in any order, sorted into manifest order (what the day's writers require). */
+export function sortManifestLines(lines: readonly ManifestLine[]): ManifestLine[] {
+  return [...lines].sort(compareLines);
 }
 
 /** The lines of a manifest's text; `where` (a path or an s3:// URL) names it in MANIFEST_INVALID errors. */
@@ -190,7 +143,7 @@ export function parseManifest(text: string, where: string): ManifestLine[] {
     } catch (e) {
       throw new AppError('MANIFEST_INVALID', `${where} line ${i + 1} is not JSON`, { cause: e });
     }
-    const result = lineSchema.safeParse(parsed);
+    const result = manifestLineSchema.safeParse(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new AppError(

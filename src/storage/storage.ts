@@ -2,10 +2,12 @@
 // STORAGE_URL (ADR 0012). The pipeline, the HTTP API, `status` and `doctor` see only this interface;
 // both implementations give the same guarantees: a file is visible under its final name only once it
 // is complete and its size and SHA-256 are known, a re-run does not rewrite what is already there, and
-// what a killed process left behind is removed by the next run of that day.
+// what a killed process left behind is removed by the next run of that day, and nothing a live writer
+// is still writing (ADR 0015).
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import { describeLocation, storageLocation } from '../config/storage-url.js';
+import type { DayFileName, DayMarker, PublishedDay } from './day-files.js';
 import type { ManifestLine } from './manifest.js';
 
 export interface WriteAudioRequest {
@@ -34,10 +36,12 @@ export interface StoredAudio {
 }
 
 export interface CleanupResult {
-  /** `.part` files (local) or unfinished `.part` objects (S3) removed. */
+  /** Temporary files (local `.part`, `.tmp`) or staging objects (S3) of writers that are gone, removed. */
   partFiles: number;
-  /** Incomplete multipart uploads aborted (S3 only). */
+  /** Incomplete multipart uploads of writers that are gone, aborted (S3 only). */
   uploads: number;
+  /** Temporary files or uploads a live writer still owns (another process writing the day), left alone. */
+  kept: number;
 }
 
 /** One line of `doctor`'s storage section. */
@@ -48,7 +52,7 @@ export interface StorageCheck {
   fix?: string;
 }
 
-export interface ManifestFile {
+export interface OpenedFile {
   body: Readable;
   bytes: number;
 }
@@ -63,7 +67,10 @@ export interface AudioStorage {
   checkWritable(): Promise<void>;
   /** `doctor`: reachable, the bucket exists, writable (a probe it deletes), region right. Never throws. */
   check(): Promise<StorageCheck[]>;
-  /** Removes what a killed process left for the day: `.part` files, incomplete multipart uploads. */
+  /**
+   * Removes what writers that are gone left for the day (`.part` files, staging objects, incomplete
+   * multipart uploads), and nothing a live writer owns (temp-names.ts: isStale).
+   */
   cleanupDay(processDate: string): Promise<CleanupResult>;
   /** Streams one recording into the store, hashing it on the way; visible only once complete. */
   writeAudio(request: WriteAudioRequest): Promise<StoredAudio>;
@@ -74,17 +81,20 @@ export interface AudioStorage {
     expected: { bytes: number; sha256: string },
   ): Promise<boolean>;
   /**
-   * Replaces the day's manifest.jsonl atomically with `lines` (in manifest order, streamed); an invalid
-   * line or an error from `lines` leaves the previous manifest. Returns where it is.
+   * Replaces the day's manifest.jsonl, manifest.csv and _SUCCESS from `lines` (in manifest order,
+   * streamed), each atomically and the marker last (day-files.ts); nothing is written when they are
+   * already exactly these. An invalid line or an error from `lines` leaves the day's files as they were.
    */
-  writeManifest(
+  publishDay(
     processDate: string,
     lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
-  ): Promise<string>;
+  ): Promise<PublishedDay>;
   /** The day's manifest lines; an absent manifest is an empty list. */
   readManifest(processDate: string): Promise<ManifestLine[]>;
-  /** The day's manifest as a stream with its size (the HTTP API), or undefined when there is none. */
-  openManifest(processDate: string): Promise<ManifestFile | undefined>;
+  /** The day's _SUCCESS, when the day's files are complete. */
+  readMarker(processDate: string): Promise<DayMarker | undefined>;
+  /** One of the day's files as a stream with its size (the HTTP API), or undefined when there is none. */
+  openDayFile(processDate: string, name: DayFileName): Promise<OpenedFile | undefined>;
   /** Releases connections (S3); the local store has nothing to release. */
   close(): Promise<void>;
 }
@@ -95,9 +105,10 @@ export interface AudioStorage {
  */
 export async function openStorage(config: Config): Promise<AudioStorage> {
   const location = storageLocation(config);
+  const idleMs = staleAfterMs(config.HTTP_TIMEOUT_MS);
   if (location.kind === 'file') {
     const { LocalStorage } = await import('./local.js');
-    return new LocalStorage(location.root);
+    return new LocalStorage(location.root, { idleMs });
   }
   const { S3Storage } = await import('./s3/storage.js');
   return new S3Storage({
@@ -107,5 +118,15 @@ export async function openStorage(config: Config): Promise<AudioStorage> {
     region: config.S3_REGION,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: config.HTTP_TIMEOUT_MS,
+    idleMs,
   });
+}
+
+/**
+ * How long a temporary file or upload may sit unchanged before the day's cleanup takes it for a
+ * leftover even when it cannot tell its writer is gone (another machine): 15 minutes, or 4 times the
+ * HTTP timeout when that is longer (a download that receives nothing for HTTP_TIMEOUT_MS fails).
+ */
+export function staleAfterMs(httpTimeoutMs: number): number {
+  return Math.max(15 * 60_000, 4 * httpTimeoutMs);
 }

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { EnvironmentError } from '../lib/errors.js';
+import { pidAlive } from '../lib/processes.js';
 
 export interface LockOwner {
   pid: number;
@@ -57,19 +58,10 @@ export function processStart(pid: number): string | null {
   return ticks ? `${bootId}:${ticks}` : null;
 }
 
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Whether the owner recorded in a lock is still running (pure but for the pid and /proc probes). */
 export function ownerState(owner: LockOwner, me = { host: hostname() }): OwnerState {
   if (owner.host !== me.host) return 'elsewhere';
-  if (!pidExists(owner.pid)) return 'gone';
+  if (!pidAlive(owner.pid)) return 'gone';
   if (owner.start === null) return 'alive';
   const now = processStart(owner.pid);
   return now === null || now === owner.start ? 'alive' : 'gone';

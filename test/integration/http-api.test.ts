@@ -11,6 +11,7 @@ import { type AppDeps, buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { startDays } from '../../src/scheduler/day-jobs.js';
 import { type JobQueue, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
+import { LocalStorage } from '../../src/storage/local.js';
 import { createBatch, finishBatch, markBatchSubmitted } from '../../src/store/batches.js';
 import { recordLookup, upsertConversations } from '../../src/store/conversations.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
@@ -91,6 +92,7 @@ function appDeps(over: Partial<AppDeps['config']> = {}, extra: Partial<AppDeps> 
   return {
     config: { ...config, ...over },
     db: store.db,
+    storage: new LocalStorage(path.join(dir, 'audio')),
     ping: async () => {
       await store.sql.executeSql('select 1', []);
     },
@@ -223,19 +225,28 @@ describe('GET /api/days/:date/recordings', () => {
   });
 });
 
-describe('GET /api/days/:date/manifest', () => {
+describe('GET /api/days/:date/manifest and manifest.csv', () => {
   it('downloads the manifest file, or 404 MANIFEST_NOT_FOUND before the first run wrote it', async () => {
-    const missing = await app.inject(`/api/days/${DAY}/manifest`);
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json().error.code).toBe('MANIFEST_NOT_FOUND');
+    for (const file of ['manifest', 'manifest.csv']) {
+      const missing = await app.inject(`/api/days/${DAY}/${file}`);
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json().error.code).toBe('MANIFEST_NOT_FOUND');
+    }
     const audio = path.join(dir, 'audio', DAY);
     await mkdir(audio, { recursive: true });
     await writeFile(path.join(audio, 'manifest.jsonl'), '{"conversationId":"c-1"}\n');
+    await writeFile(path.join(audio, 'manifest.csv'), '\uFEFFconversationId\r\nc-1\r\n');
     const res = await app.inject(`/api/days/${DAY}/manifest`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
     expect(res.headers['content-disposition']).toBe(`attachment; filename="manifest-${DAY}.jsonl"`);
+    expect(res.headers['content-length']).toBe('25');
     expect(res.body).toBe('{"conversationId":"c-1"}\n');
+    const csv = await app.inject(`/api/days/${DAY}/manifest.csv`);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
+    expect(csv.headers['content-disposition']).toBe(`attachment; filename="manifest-${DAY}.csv"`);
+    expect(csv.body).toBe('\uFEFFconversationId\r\nc-1\r\n');
   });
 });
 

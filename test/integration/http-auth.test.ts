@@ -11,6 +11,7 @@ import { tokenMatches } from '../../src/http/auth.js';
 import { isLoopbackHost as isLoopback } from '../../src/lib/addresses.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import type { DayRequest } from '../../src/scheduler/plan-days.js';
+import { LocalStorage } from '../../src/storage/local.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 
 const Q = '11111111-1111-4111-8111-111111111111';
@@ -25,6 +26,7 @@ function deps(env: Record<string, string>): AppDeps {
   return {
     config,
     db: store.db,
+    storage: new LocalStorage(path.join(dir, 'audio')),
     ping: async () => {},
     // The job queue itself is exercised in http-api.test.ts; here only whether the call got through matters.
     startDays: async (request) => {

@@ -14,7 +14,6 @@ import { parseConfig } from '../../src/config/schema.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runBatches } from '../../src/pipeline/batches.js';
 import { runDay } from '../../src/pipeline/run.js';
-import { audioDir } from '../../src/storage/index.js';
 import { ALL_RECORDINGS, batches, recordings } from '../../src/store/schema.js';
 
 const DAY = DateTime.now().setZone('America/Lima').minus({ days: 2 }).toISODate()!;
@@ -81,7 +80,7 @@ it('a resumed batch with a placeholder and its expanded recordings downloads eac
   expect(rolledBack.some((r) => r.recordingId === ALL_RECORDINGS)).toBe(true);
   expect(audio.length).toBeGreaterThan(0);
   await db.update(batches).set({ status: 'submitted', completedAt: null }).where(eq(batches.id, batchId));
-  const dayDir = audioDir(dir, DAY);
+  const dayDir = path.join(dir, 'audio', DAY);
   for (const r of audio) await rm(path.join(dayDir, `${conversationId}_${r.recordingId}.wav`));
 
   emu.journal.clear();

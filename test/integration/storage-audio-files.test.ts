@@ -1,25 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../src/lib/errors.js';
 import {
-  audioDir,
   checkWritable,
-  removeStaleParts,
+  removeStaleTemps,
   verifyFile,
   writeAudioFile,
-} from '../../src/storage/index.js';
+} from '../../src/storage/audio-files.js';
+import { dayFolder } from '../../src/storage/day.js';
+import { hostTag, type StaleRule } from '../../src/storage/temp-names.js';
 
 let root: string;
 let dir: string;
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'audio-extract-storage-'));
-  dir = audioDir(root, '2024-01-31');
+  dir = dayFolder(path.join(root, 'audio'), '2024-01-31');
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -115,13 +116,29 @@ describe('writeAudioFile', () => {
     expect(await readFile(out.file, 'utf8')).toBe('new');
   });
 
-  it('truncates a leftover .part from an earlier crash instead of appending to it', async () => {
+  it('two writers of the same file at once each write a .part of their own, and the file ends whole', async () => {
     await writeAudioFile({ dir, fileName: 'seed.bin', body: Readable.from([Buffer.from('x')]) });
-    await writeFile(path.join(dir, 'c_r.ogg.part'), Buffer.alloc(5000, 9));
-    const data = Buffer.from('fresh');
-    const out = await writeAudioFile({ dir, fileName: 'c_r.ogg', body: Readable.from([data]) });
-    expect(out.bytes).toBe(5);
-    expect(out.sha256).toBe(sha(data));
+    const data = randomBytes(512 * 1024);
+    /** The recording in 16 KiB chunks, one every millisecond: both writers are in flight together. */
+    const slow = () =>
+      Readable.from(
+        (async function* () {
+          for (let i = 0; i < data.length; i += 16 * 1024) {
+            await new Promise((r) => setTimeout(r, 1));
+            yield data.subarray(i, i + 16 * 1024);
+          }
+        })(),
+      );
+    const writing = [slow(), slow()].map((body) => writeAudioFile({ dir, fileName: 'c_r.ogg', body }));
+    await new Promise((r) => setTimeout(r, 20));
+    const parts = (await listing(dir)).filter((f) => f.endsWith('.part'));
+    expect(parts).toHaveLength(2);
+    for (const p of parts)
+      expect(p).toMatch(new RegExp(`^c_r\\.ogg\\.${hostTag()}-${process.pid}-[0-9a-f]{8}\\.part$`));
+    const [a, b] = await Promise.all(writing);
+    expect(a!.sha256).toBe(sha(data));
+    expect(b!.sha256).toBe(sha(data));
+    expect(await readFile(path.join(dir, 'c_r.ogg'))).toEqual(data);
     expect(await listing(dir)).toEqual(['c_r.ogg', 'seed.bin']);
   });
 
@@ -145,7 +162,7 @@ describe('writeAudioFile', () => {
     const file = path.join(root, 'file.txt');
     await writeFile(file, 'not a directory');
     const err = await writeAudioFile({
-      dir: audioDir(path.join(file, 'sub'), '2024-01-31'),
+      dir: dayFolder(path.join(file, 'sub', 'audio'), '2024-01-31'),
       fileName: 'c_r.ogg',
       body: Readable.from([Buffer.from('x')]),
     }).catch((e: unknown) => e);
@@ -170,17 +187,35 @@ describe('verifyFile', () => {
   });
 });
 
-describe('removeStaleParts', () => {
-  it('removes only *.part files and counts them', async () => {
+describe('removeStaleTemps', () => {
+  // This machine is "aaaaaaaa", where only pid 111 runs; a file idle for over a minute is stale.
+  const rule: StaleRule = { host: 'aaaaaaaa', alive: (pid) => pid === 111, idleMs: 60_000 };
+  const OLD = (Date.now() - 120_000) / 1000;
+
+  it('removes the temporary files of writers that are gone, and nothing a live writer or a reader needs', async () => {
     await writeAudioFile({ dir, fileName: 'keep.ogg', body: Readable.from([Buffer.from('k')]) });
-    await writeFile(path.join(dir, 'a.ogg.part'), 'x');
-    await writeFile(path.join(dir, 'b.wav.part'), 'y');
-    expect(await removeStaleParts(dir)).toBe(2);
-    expect(await listing(dir)).toEqual(['keep.ogg']);
-    expect(await removeStaleParts(dir)).toBe(0);
+    const files: [name: string, old: boolean, removed: boolean][] = [
+      ['a.ogg.aaaaaaaa-222-0123abcd.part', false, true], // its writer here is gone
+      ['b.ogg.aaaaaaaa-111-0123abcd.part', false, false], // its writer here runs
+      ['c.ogg.aaaaaaaa-111-0123abcd.part', true, true], // runs, but idle too long (a reused pid)
+      ['d.ogg.bbbbbbbb-222-0123abcd.part', false, false], // another machine's, still changing
+      ['e.ogg.bbbbbbbb-222-0123abcd.part', true, true], // another machine's, idle too long
+      ['f.wav.part', false, false], // no tag (an earlier version): only its age tells
+      ['g.wav.part', true, true],
+      ['manifest.jsonl.aaaaaaaa-222-0123abcd.tmp', false, true],
+      ['manifest.csv.bbbbbbbb-222-0123abcd.tmp', false, false],
+    ];
+    for (const [name, old] of files) {
+      await writeFile(path.join(dir, name), 'x');
+      if (old) await utimes(path.join(dir, name), OLD, OLD);
+    }
+    await writeFile(path.join(dir, 'manifest.jsonl'), '');
+    expect(await removeStaleTemps(dir, rule)).toEqual({ removed: 5, kept: 4 });
+    const left = files.filter(([, , removed]) => !removed).map(([name]) => name);
+    expect(await listing(dir)).toEqual(['keep.ogg', 'manifest.jsonl', ...left].sort());
   });
-  it('counts 0 for a day directory that does not exist yet', async () => {
-    expect(await removeStaleParts(path.join(root, 'nope'))).toBe(0);
+  it('counts nothing for a day directory that does not exist yet', async () => {
+    expect(await removeStaleTemps(path.join(root, 'nope'), rule)).toEqual({ removed: 0, kept: 0 });
   });
 });
 

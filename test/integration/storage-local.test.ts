@@ -1,5 +1,6 @@
 // The local store through the storage interface (the file functions under it have their own tests in
-// storage-audio-files and storage-manifest), and a disk that fills up mid-download on a real 1 MiB tmpfs.
+// storage-audio-files, the day files in storage-day-files), and a disk that fills up mid-download on a
+// real 1 MiB tmpfs.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { EnvironmentError } from '../../src/lib/errors.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import type { ManifestLine } from '../../src/storage/manifest.js';
 import { openStorage } from '../../src/storage/storage.js';
+import { hostTag } from '../../src/storage/temp-names.js';
+import { deadPid } from '../support/processes.js';
 
 const run = promisify(execFile);
 const DAY = '2024-01-31';
@@ -75,19 +78,22 @@ describe('local store', () => {
     expect(await storage.isComplete(DAY, 'missing.ogg', { bytes: 1, sha256: sha(data) })).toBe(false);
   });
 
-  it("cleanup removes a killed process's .part files and half-written manifest, nothing else", async () => {
+  it("cleanup removes a killed process's .part files and half-written manifest, not a live writer's", async () => {
     const storage = new LocalStorage(path.join(root, 'audio'));
     const dir = storage.dayLocation(DAY);
     await mkdir(dir, { recursive: true });
+    const dead = `${hostTag()}-${await deadPid()}-0123abcd`;
+    const live = `${hostTag()}-${process.pid}-0123abcd`;
     await writeFile(path.join(dir, 'c1_r1.ogg'), 'done');
-    await writeFile(path.join(dir, 'c1_r2.ogg.part'), 'half');
-    await writeFile(path.join(dir, 'manifest.jsonl.tmp'), '{"half":');
-    expect(await storage.cleanupDay(DAY)).toEqual({ partFiles: 1, uploads: 0 });
-    expect(await listing(dir)).toEqual(['c1_r1.ogg']);
-    expect(await storage.cleanupDay('2023-01-01')).toEqual({ partFiles: 0, uploads: 0 });
+    await writeFile(path.join(dir, `c1_r2.ogg.${dead}.part`), 'half');
+    await writeFile(path.join(dir, `manifest.jsonl.${dead}.tmp`), '{"half":');
+    await writeFile(path.join(dir, `c1_r3.ogg.${live}.part`), 'being written');
+    expect(await storage.cleanupDay(DAY)).toEqual({ partFiles: 2, uploads: 0, kept: 1 });
+    expect(await listing(dir)).toEqual(['c1_r1.ogg', `c1_r3.ogg.${live}.part`]);
+    expect(await storage.cleanupDay('2023-01-01')).toEqual({ partFiles: 0, uploads: 0, kept: 0 });
   });
 
-  it('writes, reads back and serves the manifest', async () => {
+  it('writes, reads back and serves the day files', async () => {
     const storage = new LocalStorage(path.join(root, 'audio'));
     const line: ManifestLine = {
       conversationId: 'c1',
@@ -106,13 +112,21 @@ describe('local store', () => {
       status: 'downloaded',
       reason: null,
     };
-    expect(await storage.openManifest(DAY)).toBeUndefined();
-    const where = await storage.writeManifest(DAY, [line]);
-    expect(where).toBe(path.join(root, 'audio', DAY, 'manifest.jsonl'));
+    expect(await storage.openDayFile(DAY, 'manifest.jsonl')).toBeUndefined();
+    const published = await storage.publishDay(DAY, [line]);
+    expect(published).toEqual({
+      manifest: path.join(root, 'audio', DAY, 'manifest.jsonl'),
+      csv: path.join(root, 'audio', DAY, 'manifest.csv'),
+      marker: path.join(root, 'audio', DAY, '_SUCCESS'),
+      changed: true,
+      lines: 1,
+    });
     expect(await storage.readManifest(DAY)).toEqual([line]);
-    const file = await storage.openManifest(DAY);
-    const text = Buffer.concat(await file!.body.toArray()).toString('utf8');
-    expect(file!.bytes).toBe(text.length);
+    for (const name of ['manifest.jsonl', 'manifest.csv', '_SUCCESS'] as const) {
+      const file = await storage.openDayFile(DAY, name);
+      const bytes = Buffer.concat(await file!.body.toArray());
+      expect(file!.bytes).toBe(bytes.length);
+    }
   });
 
   it('doctor: a writable root with its free space, and an unwritable one as one failed line', async () => {
@@ -210,9 +224,9 @@ describe('local store on a disk that fills up (1 MiB tmpfs)', () => {
       status: 'pending',
       reason: 'x'.repeat(200),
     });
-    await storage.writeManifest(DAY, [line(0)]);
+    await storage.publishDay(DAY, [line(0)]);
     const err = await storage
-      .writeManifest(
+      .publishDay(
         DAY,
         Array.from({ length: 4000 }, (_, i) => line(i)),
       )
@@ -220,6 +234,7 @@ describe('local store on a disk that fills up (1 MiB tmpfs)', () => {
     expect(err).toMatchObject({ code: 'DISK_FULL' });
     expect((err as Error).message).toContain(storage.dayLocation(DAY));
     expect(await storage.readManifest(DAY)).toEqual([line(0)]);
-    expect(await listing(storage.dayLocation(DAY))).toEqual(['manifest.jsonl']);
+    expect(await listing(storage.dayLocation(DAY))).toEqual(['_SUCCESS', 'manifest.csv', 'manifest.jsonl']);
+    expect((await storage.readMarker(DAY))?.lines).toBe(1);
   });
 });

@@ -5,12 +5,14 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
@@ -19,6 +21,8 @@ import { ConfigError, EnvironmentError } from '../../src/lib/errors.js';
 import type { ManifestLine } from '../../src/storage/manifest.js';
 import { S3Storage } from '../../src/storage/s3/storage.js';
 import { openStorage } from '../../src/storage/storage.js';
+import { hostTag } from '../../src/storage/temp-names.js';
+import { deadPid } from '../support/processes.js';
 import { type LocalS3, startLocalS3 } from '../support/s3-server.js';
 
 const MiB = 1024 * 1024;
@@ -67,7 +71,7 @@ afterEach(async () => {
 });
 
 /** The store audio-extract would open for `env` (on top of the server's), with small parts. */
-function storageFor(env: Record<string, string> = {}): S3Storage {
+function storageFor(env: Record<string, string> = {}, idleMs?: number): S3Storage {
   const config = parseConfig({ ...s3.env(BUCKET, PREFIX), ...env });
   const location = storageLocation(config);
   if (location.kind !== 's3') throw new Error('expected an s3 location');
@@ -79,6 +83,7 @@ function storageFor(env: Record<string, string> = {}): S3Storage {
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     timeoutMs: 10_000,
     tuning: TUNING,
+    idleMs,
   });
   opened.push(storage);
   return storage;
@@ -280,7 +285,7 @@ describe('S3 store: interrupted uploads leave nothing', () => {
     expect(await incompleteUploads()).toEqual([]);
   });
 
-  it("a killed process's incomplete upload is aborted by the next cleanup of that day, and nothing else", async () => {
+  it("a writer's incomplete upload is left alone while it runs, and aborted by the next cleanup once it is killed", async () => {
     const storage = storageFor();
     // A finished recording of the day, and an incomplete upload of another day, must both survive.
     const kept = randomBytes(1000);
@@ -289,7 +294,6 @@ describe('S3 store: interrupted uploads leave nothing', () => {
       new PutObjectCommand({ Bucket: BUCKET, Key: key('c3_r9.ogg', '2024-01-30'), Body: Buffer.from('x') }),
     );
     expect(other.$metadata.httpStatusCode).toBe(200);
-    const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
     await raw.send(
       new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key('other-day.wav', '2024-01-30') }),
     );
@@ -315,31 +319,74 @@ describe('S3 store: interrupted uploads leave nothing', () => {
       if (Date.now() > deadline) throw new Error(`the child never uploaded two parts: ${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // Its staging key names it: this machine, its pid, a nonce of its own.
+    const staging = new RegExp(
+      `^${PREFIX}/${DAY}/\\.incomplete/c3_r1\\.wav\\.${hostTag()}-${child.pid}-[0-9a-f]{8}$`,
+    );
+    expect(await incompleteUploads(`${PREFIX}/${DAY}/`)).toEqual([expect.stringMatching(staging)]);
+    // Another run of the day starting now (a restarted coordinator) leaves a live writer's upload alone.
+    expect(await storageFor().cleanupDay(DAY)).toEqual({ partFiles: 0, uploads: 0, kept: 1 });
+    expect(await incompleteUploads(`${PREFIX}/${DAY}/`)).toHaveLength(1);
+
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    expect(await incompleteUploads(`${PREFIX}/${DAY}/`)).toEqual([`${PREFIX}/${DAY}/.incomplete/c3_r1.wav`]);
+    expect(await incompleteUploads(`${PREFIX}/${DAY}/`)).toEqual([expect.stringMatching(staging)]);
 
     const cleaned = await storageFor().cleanupDay(DAY);
-    expect(cleaned).toEqual({ partFiles: 0, uploads: 1 });
+    expect(cleaned).toEqual({ partFiles: 0, uploads: 1, kept: 0 });
     expect(await incompleteUploads(`${PREFIX}/${DAY}/`)).toEqual([]);
     expect(await incompleteUploads(`${PREFIX}/2024-01-30/`)).toEqual([key('other-day.wav', '2024-01-30')]);
     expect(await keysUnder(`${PREFIX}/${DAY}/`)).toEqual([key('c3_r0.ogg')]);
     expect(await objectBytes(key('c3_r0.ogg'))).toEqual(kept);
   });
 
-  it('cleanup removes a long recording left between its upload and its copy, not the finished files', async () => {
+  it('cleanup removes a long recording a dead writer left between its upload and its copy, not the finished files', async () => {
     const storage = storageFor();
-    await raw.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: key('.incomplete/c4_r1.wav'), Body: Buffer.alloc(10) }),
-    );
+    const dead = `${hostTag()}-${await deadPid()}-0123abcd`;
+    const elsewhere = 'bbbbbbbb-4242-0123abcd';
+    for (const name of [`c4_r1.wav.${dead}`, `c4_r2.wav.${elsewhere}`, 'c4_r3.wav']) {
+      await raw.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key(`.incomplete/${name}`), Body: Buffer.alloc(10) }),
+      );
+    }
     await storage.writeAudio({
       processDate: DAY,
       fileName: 'c4_r0.ogg',
       body: Readable.from([Buffer.from('a')]),
     });
-    expect(await storage.cleanupDay(DAY)).toEqual({ partFiles: 1, uploads: 0 });
+    // Another machine's, and one without a tag (an earlier version), are fresh: only their age can tell.
+    expect(await storage.cleanupDay(DAY)).toEqual({ partFiles: 1, uploads: 0, kept: 2 });
+    expect(await keysUnder(`${PREFIX}/${DAY}/`)).toEqual([
+      key(`.incomplete/c4_r2.wav.${elsewhere}`),
+      key('.incomplete/c4_r3.wav'),
+      key('c4_r0.ogg'),
+    ]);
+    await new Promise((r) => setTimeout(r, 1100)); // S3's LastModified has whole seconds
+    expect(await storageFor({}, 1000).cleanupDay(DAY)).toEqual({ partFiles: 2, uploads: 0, kept: 0 });
     expect(await keysUnder(`${PREFIX}/${DAY}/`)).toEqual([key('c4_r0.ogg')]);
-    expect(await storage.cleanupDay('2023-12-31')).toEqual({ partFiles: 0, uploads: 0 });
+    expect(await storage.cleanupDay('2023-12-31')).toEqual({ partFiles: 0, uploads: 0, kept: 0 });
+  });
+
+  it("another machine's upload is kept while it keeps receiving parts, and aborted once idle too long", async () => {
+    const staging = key('.incomplete/c5_r1.wav.bbbbbbbb-4242-0123abcd');
+    const { UploadId } = await raw.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: staging }));
+    await new Promise((r) => setTimeout(r, 2200));
+    await raw.send(
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: staging,
+        UploadId,
+        PartNumber: 1,
+        Body: Buffer.alloc(100),
+      }),
+    );
+    // Started more than 2 s ago, but its last part is fresh: asked for (ListParts), and kept.
+    s3.proxy.journal.length = 0;
+    expect(await storageFor({}, 2000).cleanupDay(DAY)).toEqual({ partFiles: 0, uploads: 0, kept: 1 });
+    expect(operations()).toContain('ListParts');
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(await storageFor({}, 2000).cleanupDay(DAY)).toEqual({ partFiles: 0, uploads: 1, kept: 0 });
+    expect(await incompleteUploads()).toEqual([]);
   });
 });
 
@@ -486,37 +533,46 @@ describe('S3 store: the manifest', () => {
       line(2),
       line(3, { status: 'failed', file: null, bytes: null, sha256: null, reason: 'x' }),
     ];
-    const where = await storage.writeManifest(DAY, lines);
-    expect(where).toBe(`s3://${BUCKET}/${key('manifest.jsonl')}`);
+    const published = await storage.publishDay(DAY, lines);
+    expect(published).toMatchObject({
+      manifest: `s3://${BUCKET}/${key('manifest.jsonl')}`,
+      csv: `s3://${BUCKET}/${key('manifest.csv')}`,
+      marker: `s3://${BUCKET}/${key('_SUCCESS')}`,
+    });
     expect(await storage.readManifest(DAY)).toEqual(lines);
-    const file = await storage.openManifest(DAY);
+    const file = await storage.openDayFile(DAY, 'manifest.jsonl');
     const text = Buffer.concat(await file!.body.toArray()).toString('utf8');
     expect(file!.bytes).toBe(Buffer.byteLength(text));
     expect(text.trim().split('\n')).toHaveLength(3);
+    const head = await raw.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key('manifest.jsonl') }));
+    expect(head.Metadata).toEqual({ sha256: sha(Buffer.from(text)) });
     expect(await storage.readManifest('2024-01-01')).toEqual([]);
-    expect(await storage.openManifest('2024-01-01')).toBeUndefined();
+    expect(await storage.openDayFile('2024-01-01', 'manifest.jsonl')).toBeUndefined();
   });
 
   it('is replaced atomically: a bad line half-way through a multipart manifest leaves the old one', async () => {
     const storage = storageFor();
-    await storage.writeManifest(DAY, [line(1)]);
+    await storage.publishDay(DAY, [line(1)]);
     s3.proxy.journal.length = 0;
     // ~7 MB of lines: the first part is uploaded before the bad line comes.
     async function* lines(): AsyncGenerator<ManifestLine> {
       for (let i = 0; i < 20_000; i++) yield line(i);
       yield line(20_000, { status: 'bogus' as never });
     }
-    const { error: err } = await settle(storage.writeManifest(DAY, lines()));
+    const { error: err } = await settle(storage.publishDay(DAY, lines()));
     expect(err).toMatchObject({ code: 'MANIFEST_INVALID' });
     expect(operations()).toContain('UploadPart');
     expect(operations()).toContain('AbortMultipartUpload');
     expect(await storage.readManifest(DAY)).toEqual([line(1)]);
     expect(await incompleteUploads()).toEqual([]);
+    expect(await keysUnder(`${PREFIX}/${DAY}/`)).toEqual(
+      ['_SUCCESS', 'manifest.csv', 'manifest.jsonl'].map((f) => key(f)),
+    );
 
     async function* good(): AsyncGenerator<ManifestLine> {
       for (let i = 0; i < 20_000; i++) yield line(i);
     }
-    await storage.writeManifest(DAY, good());
+    await storage.publishDay(DAY, good());
     const back = await storage.readManifest(DAY);
     expect(back).toHaveLength(20_000);
     expect(back[19_999]).toEqual(line(19_999));

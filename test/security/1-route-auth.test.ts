@@ -1,8 +1,10 @@
 // Security item 1 (issue 14): the API token is decided on the route the router matched, not on the URL
 // text, so no spelling of a path reaches a protected route without the token. Every request goes over a
 // real socket, byte for byte as written (test/support/raw-http.ts), to a service bound "beyond loopback".
+
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audioDir, writeManifest } from '../../src/storage/index.js';
+import { LocalStorage } from '../../src/storage/local.js';
 import { type LiveApp, startApp, TEST_QUEUE, TEST_TOKEN } from '../support/http-app.js';
 import { rawRequest } from '../support/raw-http.js';
 
@@ -12,7 +14,7 @@ let live: LiveApp;
 
 beforeAll(async () => {
   live = await startApp({ HOST: '0.0.0.0', API_TOKEN: TEST_TOKEN });
-  await writeManifest(audioDir(live.dataDir, DATE), [
+  await new LocalStorage(path.join(live.dataDir, 'audio')).publishDay(DATE, [
     {
       conversationId: 'c1',
       recordingId: 'r1',

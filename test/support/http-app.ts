@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { parseConfig } from '../../src/config/schema.js';
 import { type AppDeps, buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics/index.js';
+import { LocalStorage } from '../../src/storage/local.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 
 export const TEST_QUEUE = '11111111-1111-4111-8111-111111111111';
@@ -36,6 +37,7 @@ export async function startApp(
     app = await buildApp({
       config,
       db,
+      storage: new LocalStorage(path.join(dataDir, 'audio')),
       ping: opts.ping ?? (async () => {}),
       startDays: async (request) => {
         enqueued.push(request);

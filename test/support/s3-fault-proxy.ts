@@ -1,8 +1,8 @@
 // A thin proxy in front of the local S3 server (s3rver 3.7.1) that adds what the product relies on and
 // s3rver lacks (ADR 0012), and injects faults:
 // - SigV4 signature verification (s3rver checks only the access key id, so a wrong secret would pass);
-// - ListMultipartUploads and AbortMultipartUpload (s3rver answers 501 and 405), done on s3rver's own
-//   upload folders (<dir>/<bucket>/._S3rver_uploads/<uploadId>/{key,metadata,<part>…});
+// - ListMultipartUploads, ListParts and AbortMultipartUpload (s3rver answers 501, the object, and 405),
+//   done on s3rver's own upload folders (<dir>/<bucket>/._S3rver_uploads/<uploadId>/{key,metadata,<part>…});
 // - the bucket's region: x-amz-bucket-region on HeadBucket, and AWS's 301 PermanentRedirect when a
 //   request is signed for another region;
 // - faults on chosen requests: 500 InternalError, 503 SlowDown, or a dropped connection.
@@ -18,6 +18,7 @@ export type S3Operation =
   | 'HeadBucket'
   | 'ListObjectsV2'
   | 'ListMultipartUploads'
+  | 'ListParts'
   | 'PutObject'
   | 'CopyObject'
   | 'CreateMultipartUpload'
@@ -85,6 +86,7 @@ export function classify(
     if (query.get('list-type') === '2') return 'ListObjectsV2';
     return 'Other';
   }
+  if (method === 'GET' && query.has('uploadId')) return 'ListParts';
   if (method === 'GET') return 'GetObject';
   if (method === 'PUT' && query.has('uploadId')) return 'UploadPart';
   if (method === 'PUT') return headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject';
@@ -227,6 +229,46 @@ function listUploadsXml(bucket: string, query: URLSearchParams, all: UploadInfo[
   );
 }
 
+interface PartInfo {
+  number: number;
+  size: number;
+  modified: Date;
+  etag: string;
+}
+
+/** The parts s3rver stored for an upload: `<n>` with its bytes and `<n>.md5`. */
+async function partsOf(uploadDir: string): Promise<PartInfo[]> {
+  const out: PartInfo[] = [];
+  for (const name of await readdir(uploadDir).catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const st = await stat(path.join(uploadDir, name));
+      const md5 = await readFile(path.join(uploadDir, `${name}.md5`), 'utf8').catch(() => '');
+      out.push({ number: Number(name), size: st.size, modified: st.mtime, etag: md5.trim() });
+    } catch {
+      // a part being written right now
+    }
+  }
+  return out.sort((a, b) => a.number - b.number);
+}
+
+/** One page with every part (the product's uploads have far fewer than the 1,000 a page holds). */
+function listPartsXml(bucket: string, upload: UploadInfo, parts: PartInfo[]): string {
+  const items = parts
+    .map(
+      (p) =>
+        `<Part><PartNumber>${p.number}</PartNumber><LastModified>${p.modified.toISOString()}</LastModified>` +
+        `<ETag>"${p.etag}"</ETag><Size>${p.size}</Size></Part>`,
+    )
+    .join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+    `<Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(upload.key)}</Key><UploadId>${upload.uploadId}</UploadId>` +
+    `<PartNumberMarker>0</PartNumberMarker><MaxParts>1000</MaxParts><IsTruncated>false</IsTruncated>` +
+    `${items}</ListPartsResult>`
+  );
+}
+
 export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S3FaultProxy> {
   const upstream = new URL(options.upstream);
   const journal: S3Exchange[] = [];
@@ -316,7 +358,11 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
       );
     }
 
-    if (operation === 'ListMultipartUploads' || operation === 'AbortMultipartUpload') {
+    if (
+      operation === 'ListMultipartUploads' ||
+      operation === 'ListParts' ||
+      operation === 'AbortMultipartUpload'
+    ) {
       if (!existsSync(path.join(options.storeDir, bucket))) {
         return answer(
           404,
@@ -334,6 +380,10 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
             404,
             errorXml('NoSuchUpload', 'The specified upload does not exist.', { UploadId: id }),
           );
+        if (operation === 'ListParts') {
+          const parts = await partsOf(path.join(options.storeDir, bucket, '._S3rver_uploads', id));
+          return answer(200, listPartsXml(bucket, found, parts));
+        }
         await rm(path.join(options.storeDir, bucket, '._S3rver_uploads', id), {
           recursive: true,
           force: true,

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
 import { describeLocation, parseStorageUrl, storageLocation } from '../../src/config/storage-url.js';
 import { formatBytes } from '../../src/lib/bytes.js';
-import { audioKey, dayPrefix, manifestKey, probeKey, stagingKey } from '../../src/storage/s3/keys.js';
+import { audioKey, dayFileKey, dayPrefix, probeKey, stagingKey } from '../../src/storage/s3/keys.js';
+import { hostTag } from '../../src/storage/temp-names.js';
 
 describe('parseStorageUrl', () => {
   it.each([
@@ -88,8 +89,14 @@ describe('S3 key layout', () => {
     expect(dayPrefix('ae/prod', '2024-01-31')).toBe('ae/prod/2024-01-31/');
     expect(dayPrefix('', '2024-01-31')).toBe('2024-01-31/');
     expect(audioKey('ae', '2024-01-31', 'c_r.ogg')).toBe('ae/2024-01-31/c_r.ogg');
-    expect(manifestKey('ae', '2024-01-31')).toBe('ae/2024-01-31/manifest.jsonl');
-    expect(stagingKey('ae', '2024-01-31', 'c_r.wav')).toBe('ae/2024-01-31/.incomplete/c_r.wav');
+    expect(dayFileKey('ae', '2024-01-31', 'manifest.jsonl')).toBe('ae/2024-01-31/manifest.jsonl');
+    expect(dayFileKey('ae', '2024-01-31', '_SUCCESS')).toBe('ae/2024-01-31/_SUCCESS');
+    // A key of this writer's own: this machine, this process, a nonce.
+    const staging = new RegExp(
+      `^ae/2024-01-31/\\.incomplete/c_r\\.wav\\.${hostTag()}-${process.pid}-[0-9a-f]{8}$`,
+    );
+    expect(stagingKey('ae', '2024-01-31', 'c_r.wav')).toMatch(staging);
+    expect(stagingKey('ae', '2024-01-31', 'c_r.wav')).not.toBe(stagingKey('ae', '2024-01-31', 'c_r.wav'));
     expect(probeKey('', '1-2')).toBe('.audio-extract-probe-1-2');
   });
 

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError, EnvironmentError } from '../../src/lib/errors.js';
 import { resolveInside, safeSegment } from '../../src/lib/paths.js';
-import { audioDir, extensionFor, fileNameFor, mapFsError } from '../../src/storage/index.js';
+import { dayFolder } from '../../src/storage/day.js';
+import { mapFsError } from '../../src/storage/fs-errors.js';
+import { extensionFor, fileNameFor } from '../../src/storage/index.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated`), { code });
@@ -55,12 +57,12 @@ describe('resolveInside', () => {
   });
 });
 
-describe('audioDir', () => {
-  it('is DATA_DIR/audio/<YYYY-MM-DD>', () => {
-    expect(audioDir('/srv/data', '2024-01-31')).toBe(path.resolve('/srv/data/audio/2024-01-31'));
+describe('dayFolder', () => {
+  it('is <root>/<YYYY-MM-DD>', () => {
+    expect(dayFolder('/srv/data/audio', '2024-01-31')).toBe(path.resolve('/srv/data/audio/2024-01-31'));
   });
   it('rejects anything that is not a date', () => {
-    expect(() => audioDir('/srv/data', '../2024')).toThrowError(/YYYY-MM-DD/);
+    expect(() => dayFolder('/srv/data/audio', '../2024')).toThrowError(/YYYY-MM-DD/);
   });
 });
 

@@ -1,10 +1,12 @@
 // `audio-extract demo`: the whole job on the embedded default with no Genesys account. It starts the
 // bundled emulator in-process, points the real pipeline at it over a real socket, runs one process
-// date into DATA_DIR and shows what was downloaded and what would have been e-mailed.
+// date into the storage (DATA_DIR/audio unless STORAGE_URL says otherwise) and shows what was
+// downloaded and what would have been e-mailed.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
+import { describeLocation, storageLocation } from '../../config/storage-url.js';
 import { buildEmulator } from '../../emulator/index.js';
 import { localToday } from '../../lib/dates.js';
 import { UsageError } from '../../lib/errors.js';
@@ -22,7 +24,8 @@ Usage: audio-extract demo [--date YYYY-MM-DD] [--conversations N] [--seed S]
   --conversations N  conversations per day in the emulator (default 200)
   --seed S           emulator data seed (default 1)
 
-Writes to DATA_DIR (default ./data): audio/<date>/*.wav, audio/<date>/manifest.jsonl, db/.
+Writes to DATA_DIR (default ./data): audio/<date>/*.wav, audio/<date>/manifest.jsonl, manifest.csv
+and _SUCCESS, db/. With STORAGE_URL set, the audio and the manifests go there instead.
 `;
 
 export async function demoCommand(argv: string[]): Promise<number> {
@@ -65,7 +68,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     });
     process.stdout.write(
       `Genesys emulator on ${emulator.url} (seed ${values.seed}, ${perDay} conversations/day)\n` +
-        `Extracting ${processDate} for queues ${queueIds.join(', ')} into ${config.DATA_DIR}\n\n`,
+        `Extracting ${processDate} for queues ${queueIds.join(', ')} into ${where(config)}\n\n`,
     );
     const app = await compose(config);
     let ok = false;
@@ -90,4 +93,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     await emulator.close();
   }
+}
+
+/** DATA_DIR as given (the default storage is under it), or the storage STORAGE_URL names. */
+function where(config: ReturnType<typeof parseConfig>): string {
+  return config.STORAGE_URL ? describeLocation(storageLocation(config)) : config.DATA_DIR;
 }

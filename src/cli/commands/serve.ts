@@ -90,6 +90,7 @@ export async function startService(
     const app = await buildApp({
       config,
       db: deps.db,
+      storage: deps.storage,
       ping: () => ping(store.sql),
       startDays: start,
       metrics,

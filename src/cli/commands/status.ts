@@ -1,8 +1,9 @@
-// `audio-extract status`: runs, counts and batches from the database. The --json shape is documented in
-// README ("status --json") and kept stable.
+// `audio-extract status`: runs, counts and batches from the database, and where each day's files are.
+// The --json shape is documented in README ("status --json") and kept stable.
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { parseIsoDate } from '../../lib/dates.js';
+import { openStorage } from '../../storage/index.js';
 import { batchesOf } from '../../store/batches.js';
 import { listRuns, runRowJson } from '../../store/runs.js';
 import { openStore } from '../compose.js';
@@ -13,7 +14,7 @@ const HELP = `audio-extract status — what the database knows about runs and ba
 Usage: audio-extract status [--date YYYY-MM-DD] [--json]
 
   --date D   only this process date (default: every date, newest first)
-  --json     stable JSON: {"runs":[...], "batches":[...]} (see README)
+  --json     stable JSON: {"runs":[...], "batches":[...], "days":[...]} (see README)
 `;
 
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -33,6 +34,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   if (values.date) parseIsoDate(values.date, '--date');
   const config = parseConfig(process.env);
   const store = await openStore(config);
+  // Only to say where files are: nothing is read from it, so nothing is asked of the server either.
+  const storage = await openStorage(config);
   try {
     const runs = await listRuns(store.db, values.date ? { from: values.date, to: values.date } : {});
     const dates = [...new Set(runs.map((r) => r.processDate))];
@@ -50,6 +53,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
         submittedAt: b.submittedAt?.toISOString() ?? null,
         completedAt: b.completedAt?.toISOString() ?? null,
       })),
+      days: dates.map((d) => ({ processDate: d, location: storage.dayLocation(d) })),
     };
     if (values.json) {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -65,9 +69,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
       );
     }
     for (const d of dates) {
+      process.stdout.write(`\n${d} files: ${storage.dayLocation(d)}\n`);
       const bs = out.batches.filter((b) => b.processDate === d);
       if (bs.length === 0) continue;
-      process.stdout.write(`\n${d} batches:\n`);
+      process.stdout.write(`${d} batches:\n`);
       for (const b of bs) {
         process.stdout.write(
           `  #${b.id}  ${b.jobId ?? '(not submitted)'}  ${b.status}  ${b.items} items${b.error ? `  ${b.error}` : ''}\n`,
@@ -76,6 +81,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     }
     return EXIT.ok;
   } finally {
+    await storage.close();
     await store.close();
   }
 }

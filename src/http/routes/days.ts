@@ -1,9 +1,7 @@
-// A process date's recordings (paged) and its manifest file, as the transcription stage reads it.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
-import { audioDir, MANIFEST_FILE } from '../../storage/index.js';
+// A process date's recordings (paged) and its manifest (JSON lines, or CSV), as the transcription stage
+// and people read them, from wherever the storage keeps them (local directory or S3 bucket).
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { CSV_FILE, DAY_FILE_TYPES, type DayFileName, MANIFEST_FILE } from '../../storage/index.js';
 import { recordingsPage } from '../../store/queries-runs.js';
 import type { RecordingState } from '../../store/schema.js';
 import type { RouteOptions } from '../app.js';
@@ -76,25 +74,32 @@ export const dayRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
     },
   );
 
+  const sendDayFile = async (date: string, name: DayFileName, download: string, reply: FastifyReply) => {
+    const processDate = calendarDate(date, 'date');
+    const file = await deps.storage.openDayFile(processDate, name);
+    if (!file) {
+      throw new HttpError(
+        404,
+        'MANIFEST_NOT_FOUND',
+        `no manifest for ${processDate} yet: it is written when a run of the date finishes`,
+      );
+    }
+    reply
+      .type(DAY_FILE_TYPES[name])
+      .header('content-length', file.bytes)
+      .header('content-disposition', `attachment; filename="${download.replace('{date}', processDate)}"`);
+    return reply.send(file.body);
+  };
+
   app.get<{ Params: { date: string } }>(
     '/api/days/:date/manifest',
     { schema: { params: dateParams, response: errorResponses } },
-    async (request, reply) => {
-      const processDate = calendarDate(request.params.date, 'date');
-      const file = join(audioDir(deps.config.DATA_DIR, processDate), MANIFEST_FILE);
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) {
-        throw new HttpError(
-          404,
-          'MANIFEST_NOT_FOUND',
-          `no manifest for ${processDate} yet: it is written when a run of the date finishes`,
-        );
-      }
-      reply
-        .type('application/x-ndjson; charset=utf-8')
-        .header('content-length', info.size)
-        .header('content-disposition', `attachment; filename="manifest-${processDate}.jsonl"`);
-      return reply.send(createReadStream(file));
-    },
+    (request, reply) => sendDayFile(request.params.date, MANIFEST_FILE, 'manifest-{date}.jsonl', reply),
+  );
+
+  app.get<{ Params: { date: string } }>(
+    '/api/days/:date/manifest.csv',
+    { schema: { params: dateParams, response: errorResponses } },
+    (request, reply) => sendDayFile(request.params.date, CSV_FILE, 'manifest-{date}.csv', reply),
   );
 };

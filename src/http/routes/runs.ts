@@ -91,9 +91,11 @@ export const runRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
         response: {
           200: {
             type: 'object',
-            required: ['run', 'batches', 'failures'],
+            required: ['run', 'location', 'batches', 'failures'],
             properties: {
               run: runSchema,
+              /** Where the day's audio and manifest are: a directory or an s3:// URL. */
+              location: { type: 'string' },
               batches: { type: 'array', items: batchSchema },
               failures: { type: 'array', items: failureSchema },
             },
@@ -111,6 +113,7 @@ export const runRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
       const batches = await batchesOf(deps.db, date);
       return {
         run: runJson(run),
+        location: deps.storage.dayLocation(date),
         batches: batches.map((b) => ({
           ...b,
           createdAt: b.createdAt.toISOString(),

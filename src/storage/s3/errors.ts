@@ -26,6 +26,7 @@ const PERMISSION: Record<string, string> = {
   CopyObject: 's3:GetObject and s3:PutObject',
   AbortMultipartUpload: 's3:AbortMultipartUpload',
   ListMultipartUploads: 's3:ListBucketMultipartUploads',
+  ListParts: 's3:ListMultipartUploadParts',
   HeadObject: 's3:GetObject (and s3:ListBucket, or S3 answers 403 for a missing object)',
   GetObject: 's3:GetObject',
   DeleteObject: 's3:DeleteObject',

@@ -1,10 +1,12 @@
 // The key layout in the bucket mirrors the local folders (README "Output"):
 //   <prefix>/<YYYY-MM-DD>/<conversationId>_<recordingId>.<ext>
-//   <prefix>/<YYYY-MM-DD>/manifest.jsonl
-//   <prefix>/<YYYY-MM-DD>/.incomplete/<file>   a long recording between its upload and its copy (ms)
+//   <prefix>/<YYYY-MM-DD>/manifest.jsonl, manifest.csv, _SUCCESS
+//   <prefix>/<YYYY-MM-DD>/.incomplete/<file>.<writer tag>   an object longer than one part, between its
+//                                                           upload and its copy (ADR 0015)
 import { safeSegment } from '../../lib/paths.js';
 import { checkedDate } from '../day.js';
-import { MANIFEST_FILE } from '../manifest.js';
+import type { DayFileName } from '../day-files.js';
+import { tempName } from '../temp-names.js';
 
 /** Sub-prefix of a day for uploads that are not final yet; the day's cleanup lists only this. */
 export const INCOMPLETE = '.incomplete';
@@ -24,12 +26,13 @@ export function incompletePrefix(prefix: string, processDate: string): string {
   return `${dayPrefix(prefix, processDate)}${INCOMPLETE}/`;
 }
 
+/** A new staging key for `fileName`, this writer's own (a tag of its host, its pid and a nonce). */
 export function stagingKey(prefix: string, processDate: string, fileName: string): string {
-  return incompletePrefix(prefix, processDate) + safeSegment('file name', fileName);
+  return incompletePrefix(prefix, processDate) + tempName(safeSegment('file name', fileName), '');
 }
 
-export function manifestKey(prefix: string, processDate: string): string {
-  return dayPrefix(prefix, processDate) + MANIFEST_FILE;
+export function dayFileKey(prefix: string, processDate: string, name: DayFileName): string {
+  return dayPrefix(prefix, processDate) + name;
 }
 
 /** Where `doctor` and checkWritable put the object they write and delete again. */

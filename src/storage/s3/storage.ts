@@ -1,32 +1,39 @@
 // The S3 store (STORAGE_URL=s3://bucket/prefix): same guarantees as the local one, see storage.ts.
 // Works with AWS S3 and S3-compatible servers (S3_ENDPOINT, S3_FORCE_PATH_STYLE for MinIO/Ceph).
-import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { StorageLocation } from '../../config/storage-url.js';
-import { AppError, ConfigError, errorMessage } from '../../lib/errors.js';
+import { ConfigError, errorMessage } from '../../lib/errors.js';
 import { safeSegment } from '../../lib/paths.js';
-import { type ManifestLine, manifestChunks, parseManifest } from '../manifest.js';
+import {
+  type DayFileName,
+  type DayFileStore,
+  type DayMarker,
+  type PublishedDay,
+  publishDay,
+  readMarker,
+} from '../day-files.js';
+import { MANIFEST_FILE, type ManifestLine, parseManifest } from '../manifest.js';
 import type {
   AudioStorage,
   CleanupResult,
-  ManifestFile,
+  OpenedFile,
   StorageCheck,
   StoredAudio,
   WriteAudioRequest,
 } from '../storage.js';
+import { staleRule } from '../temp-names.js';
+import { cleanupS3Day } from './cleanup.js';
 import { createS3Client } from './client.js';
+import { getObject, s3DayFiles, streamBytes } from './day-files.js';
 import { bucketRegionOf, describeS3Error, isBodilessRefusal, type S3Context } from './errors.js';
-import { audioKey, dayPrefix, incompletePrefix, manifestKey, probeKey, stagingKey } from './keys.js';
+import { audioKey, dayFileKey, dayPrefix, probeKey, stagingKey } from './keys.js';
 import { headAudio, putAudio, type UploadTuning } from './write.js';
 
 /** Chosen and measured in ADR 0012 (8 uploads at once into a local S3 server). */
@@ -41,6 +48,8 @@ export interface S3StorageOptions {
   forcePathStyle: boolean;
   timeoutMs: number;
   tuning?: UploadTuning;
+  /** See staleAfterMs (storage.ts); 15 minutes by default. */
+  idleMs?: number;
 }
 
 export class S3Storage implements AudioStorage {
@@ -51,6 +60,8 @@ export class S3Storage implements AudioStorage {
   private readonly prefix: string;
   private readonly endpoint: string;
   private readonly tuning: UploadTuning;
+  private readonly idleMs: number;
+  private readonly dayFiles: DayFileStore;
   private region: string | undefined;
 
   constructor(options: S3StorageOptions) {
@@ -60,7 +71,16 @@ export class S3Storage implements AudioStorage {
     this.endpoint = options.endpoint ?? 'AWS S3';
     this.region = options.region;
     this.tuning = options.tuning ?? DEFAULT_TUNING;
+    this.idleMs = options.idleMs ?? 15 * 60_000;
     this.client = createS3Client(options);
+    this.dayFiles = s3DayFiles({
+      client: this.client,
+      bucket: this.bucket,
+      prefix: this.prefix,
+      tuning: this.tuning,
+      call: (operation, key, fn) => this.call(operation, key, fn),
+      describe: (e, operation, key) => this.describe(e, operation, key),
+    });
   }
 
   private context(operation: string, key?: string): S3Context {
@@ -179,55 +199,17 @@ export class S3Storage implements AudioStorage {
     return checks;
   }
 
-  async cleanupDay(processDate: string): Promise<CleanupResult> {
-    const prefix = dayPrefix(this.prefix, processDate);
-    let uploads = 0;
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (;;) {
-      const page = await this.call('ListMultipartUploads', prefix, () =>
-        this.client.send(
-          new ListMultipartUploadsCommand({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            KeyMarker: keyMarker,
-            UploadIdMarker: uploadIdMarker,
-          }),
-        ),
-      );
-      for (const u of page.Uploads ?? []) {
-        if (!u.Key || !u.UploadId) continue;
-        await this.call('AbortMultipartUpload', u.Key, () =>
-          this.client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
-          ),
-        );
-        uploads++;
-      }
-      if (!page.IsTruncated) break;
-      keyMarker = page.NextKeyMarker;
-      uploadIdMarker = page.NextUploadIdMarker;
-    }
-    // Long recordings killed between their upload and their copy left a complete object here.
-    const staging = incompletePrefix(this.prefix, processDate);
-    let partFiles = 0;
-    let token: string | undefined;
-    do {
-      const page = await this.call('ListObjectsV2', staging, () =>
-        this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: staging, ContinuationToken: token }),
-        ),
-      );
-      for (const o of page.Contents ?? []) {
-        if (!o.Key) continue;
-        await this.call('DeleteObject', o.Key, () =>
-          this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key })),
-        );
-        partFiles++;
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return { partFiles, uploads };
+  cleanupDay(processDate: string): Promise<CleanupResult> {
+    return cleanupS3Day(
+      {
+        client: this.client,
+        bucket: this.bucket,
+        prefix: this.prefix,
+        rule: staleRule(this.idleMs),
+        call: (operation, key, fn) => this.call(operation, key, fn),
+      },
+      processDate,
+    );
   }
 
   async writeAudio(request: WriteAudioRequest): Promise<StoredAudio> {
@@ -259,74 +241,37 @@ export class S3Storage implements AudioStorage {
     return found?.bytes === expected.bytes && found.sha256 === expected.sha256.toLowerCase();
   }
 
-  async writeManifest(
+  publishDay(
     processDate: string,
     lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
-  ): Promise<string> {
-    const key = manifestKey(this.prefix, processDate);
-    const where = `s3://${this.bucket}/${key}`;
-    let sourceError: unknown;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      try {
-        yield* manifestChunks(where, lines);
-      } catch (e) {
-        sourceError = e;
-        throw e;
-      }
-    }
-    // One PutObject or one multipart upload: either way S3 replaces the old manifest only when the new
-    // one is complete, and lib-storage aborts the upload when the lines fail.
-    const upload = new Upload({
-      client: this.client,
-      params: {
-        Bucket: this.bucket,
-        Key: key,
-        Body: Readable.from(chunks(), { objectMode: false }),
-        ContentType: 'application/x-ndjson; charset=utf-8',
-      },
-      partSize: this.tuning.partSize,
-      queueSize: this.tuning.queueSize,
-      leavePartsOnError: false,
-    });
-    try {
-      await upload.done();
-    } catch (e) {
-      if (sourceError !== undefined) throw sourceError;
-      throw await this.describe(e, 'MultipartUpload', key);
-    }
-    return where;
+  ): Promise<PublishedDay> {
+    return publishDay(this.dayFiles, processDate, lines);
   }
 
   async readManifest(processDate: string): Promise<ManifestLine[]> {
-    const file = await this.openManifest(processDate);
+    const key = dayFileKey(this.prefix, processDate, MANIFEST_FILE);
+    const file = await getObject(this.objects(), key);
     if (!file) return [];
-    const text = await streamText(file.body);
-    return parseManifest(text, `s3://${this.bucket}/${manifestKey(this.prefix, processDate)}`);
+    return parseManifest((await streamBytes(file.body)).toString('utf8'), `s3://${this.bucket}/${key}`);
   }
 
-  async openManifest(processDate: string): Promise<ManifestFile | undefined> {
-    const key = manifestKey(this.prefix, processDate);
-    try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!(got.Body instanceof Readable)) {
-        throw new AppError('STORAGE_FAILED', `S3 GetObject of s3://${this.bucket}/${key} returned no stream`);
-      }
-      return { body: got.Body, bytes: got.ContentLength ?? 0 };
-    } catch (e) {
-      if ((e as { name?: unknown }).name === 'NoSuchKey') return undefined;
-      if (e instanceof AppError) throw e;
-      throw await this.describe(e, 'GetObject', key);
-    }
+  readMarker(processDate: string): Promise<DayMarker | undefined> {
+    return readMarker(this.dayFiles, processDate);
+  }
+
+  openDayFile(processDate: string, name: DayFileName): Promise<OpenedFile | undefined> {
+    return getObject(this.objects(), dayFileKey(this.prefix, processDate, name));
+  }
+
+  private objects() {
+    return {
+      client: this.client,
+      bucket: this.bucket,
+      describe: (e: unknown, operation: string, key: string) => this.describe(e, operation, key),
+    };
   }
 
   async close(): Promise<void> {
     this.client.destroy();
   }
-}
-
-async function streamText(body: Readable): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of body)
-    parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(parts).toString('utf8');
 }

@@ -1,19 +1,22 @@
-// One recording into S3, streamed from the download: hashed and counted on the way, never held whole
-// in memory, never on local disk, and visible under its final key only when complete, with its SHA-256
-// as object metadata (ADR 0012).
+// One object into S3 (a recording, or one of the day files), streamed: hashed and counted on the way,
+// never held whole in memory, never on local disk, and visible under its final key only when complete,
+// with its SHA-256 as object metadata (ADR 0012).
 //
-// S3 fixes an object's metadata when the upload starts, before the hash is known, so:
-// - a recording up to one part long (most of them) is read into memory, hashed, and sent as one
-//   PutObject carrying the sha256 metadata and the same value as x-amz-checksum-sha256, which S3
-//   (and MinIO, Ceph) check against the bytes they received;
-// - a longer one streams into a multipart upload of `<key>.part`, which becomes visible under the final
-//   key by one server-side CopyObject that sets the metadata; the `.part` object is then deleted.
+// S3 fixes an object's metadata when the upload starts, before the hash is known, so writing is in two
+// steps, staging then commit:
+// - an object up to one part long (most recordings) is read into memory and hashed; its commit is one
+//   PutObject carrying the sha256 metadata and the same value as x-amz-checksum-sha256, which S3 (and
+//   MinIO, Ceph) check against the bytes they received;
+// - a longer one streams into a multipart upload of its staging key (`.incomplete/<name>.<writer tag>`,
+//   this writer's own: ADR 0015); its commit is one server-side CopyObject to the final key that sets
+//   the metadata, after which the staging object is deleted.
 // Either way only whole Buffers reach the SDK, which it can retry and checksum (CRC32 per part).
 import { createHash } from 'node:crypto';
 import { addAbortSignal, Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
@@ -33,12 +36,14 @@ export const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 export const SHA256_METADATA = 'sha256';
 
-export interface PutAudioInput {
+export interface StageInput {
   client: S3Client;
   bucket: string;
+  /** The final key. */
   key: string;
-  /** Where a multipart upload goes before it is complete and checked (`<key>.part`). */
+  /** Where a multipart upload goes before it is complete and checked (stagingKey: this writer's own). */
   stagingKey: string;
+  /** The name in messages (`<conversationId>_<recordingId>.<ext>`, `manifest.jsonl`). */
   fileName: string;
   body: Readable;
   expectedBytes?: number;
@@ -47,6 +52,23 @@ export interface PutAudioInput {
   tuning: UploadTuning;
   /** Turns an SDK error during `operation` into the operator-facing one (describeS3Error). */
   describe: (e: unknown, operation: string, key: string) => Promise<unknown>;
+  /**
+   * The body is made here (the day files from the database), not downloaded: its errors are thrown as
+   * they are instead of as an incomplete download.
+   */
+  generated?: boolean;
+}
+
+/** An object read and hashed, not yet under its final key. */
+export interface StagedObject {
+  bytes: number;
+  sha256: string;
+  /** Its bytes, read back (from memory, or from the staging object). */
+  read(): Readable;
+  /** Puts it under its final key with its sha256 metadata (PutObject, or CopyObject and DeleteObject). */
+  commit(): Promise<void>;
+  /** Drops it (deletes the staging object); nothing to do once committed. */
+  discard(): Promise<void>;
 }
 
 export interface PutAudioResult {
@@ -84,7 +106,12 @@ export async function headAudio(
   }
 }
 
-export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
+/**
+ * Reads `body` to its end into staging: its first part into memory, the rest (if any) into a multipart
+ * upload of the staging key. A body that breaks, ends short of Content-Length or is aborted aborts the
+ * upload (nothing left to pay for) and throws; nothing is visible under the final key either way.
+ */
+export async function stageObject(input: StageInput): Promise<StagedObject> {
   const { client, bucket, key, body, expectedBytes, signal, tuning, fileName } = input;
   if (expectedBytes !== undefined && expectedBytes > MAX_COPY_BYTES) {
     body.destroy();
@@ -96,7 +123,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
   if (signal) addAbortSignal(signal, body);
   const hash = createHash('sha256');
   let bytes = 0;
-  /** Set when the download itself failed (as opposed to S3). */
+  /** Set when the source itself failed (as opposed to S3). */
   let sourceError: unknown;
   const source = body[Symbol.asyncIterator]();
 
@@ -132,7 +159,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
     if (!body.destroyed) body.destroy();
     if (signal?.aborted) return signal.reason;
     if (sourceError !== undefined) {
-      if (sourceError instanceof AppError) return sourceError;
+      if (sourceError instanceof AppError || input.generated) return sourceError;
       return truncated(
         fileName,
         `stream failed after ${bytes} bytes (${errorMessage(sourceError)})`,
@@ -142,7 +169,7 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
     return input.describe(e, operation, failedKey);
   };
 
-  // The first part decides: a recording that ends within it goes as one PutObject.
+  // The first part decides: an object that ends within it is committed as one PutObject.
   const head: Buffer[] = [];
   let headBytes = 0;
   let ended = false;
@@ -162,29 +189,33 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
 
   if (ended) {
     const sha256 = hash.digest('hex');
-    try {
-      const existing = await headAudio(client, bucket, key, signal);
-      if (existing?.bytes === bytes && existing.sha256 === sha256) return { bytes, sha256, written: false };
-    } catch (e) {
-      throw await failed(e, 'HeadObject', key);
-    }
-    try {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: head.length === 1 ? head[0] : Buffer.concat(head, headBytes),
-          ContentLength: bytes,
-          ContentType: input.contentType ?? undefined,
-          Metadata: { [SHA256_METADATA]: sha256 },
-          ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
-        }),
-        { abortSignal: signal },
-      );
-    } catch (e) {
-      throw await failed(e, 'PutObject', key);
-    }
-    return { bytes, sha256, written: true };
+    let whole: Buffer | undefined = head.length === 1 ? head[0]! : Buffer.concat(head, headBytes);
+    return {
+      bytes,
+      sha256,
+      read: () => Readable.from(whole ? [whole] : []),
+      async commit() {
+        try {
+          await client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: whole,
+              ContentLength: bytes,
+              ContentType: input.contentType ?? undefined,
+              Metadata: { [SHA256_METADATA]: sha256 },
+              ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+            }),
+            { abortSignal: signal },
+          );
+        } catch (e) {
+          throw await failed(e, 'PutObject', key);
+        }
+      },
+      async discard() {
+        whole = undefined;
+      },
+    };
   }
 
   async function* rest(): AsyncGenerator<Buffer> {
@@ -211,31 +242,69 @@ export async function putAudio(input: PutAudioInput): Promise<PutAudioResult> {
     throw await failed(e, 'MultipartUpload', input.stagingKey);
   }
   const sha256 = hash.digest('hex');
-  let written = false;
-  try {
-    const existing = await headAudio(client, bucket, key, signal);
-    if (existing?.bytes !== bytes || existing.sha256 !== sha256) {
-      await client.send(
-        new CopyObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          CopySource: copySource(bucket, input.stagingKey),
-          MetadataDirective: 'REPLACE',
-          Metadata: { [SHA256_METADATA]: sha256 },
-          ContentType: input.contentType ?? undefined,
-        }),
-        { abortSignal: signal },
-      );
-      written = true;
-    }
-  } catch (e) {
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: input.stagingKey })).catch(() => {});
-    throw await failed(e, 'CopyObject', key);
-  }
-  try {
+  let staged = true;
+  const dropStaging = async () => {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: input.stagingKey }));
-  } catch (e) {
-    throw await failed(e, 'DeleteObject', input.stagingKey);
+    staged = false;
+  };
+  return {
+    bytes,
+    sha256,
+    read: () =>
+      Readable.from(
+        (async function* () {
+          const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: input.stagingKey }));
+          yield* got.Body as Readable;
+        })(),
+      ),
+    async commit() {
+      try {
+        await client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            CopySource: copySource(bucket, input.stagingKey),
+            MetadataDirective: 'REPLACE',
+            Metadata: { [SHA256_METADATA]: sha256 },
+            ContentType: input.contentType ?? undefined,
+          }),
+          { abortSignal: signal },
+        );
+      } catch (e) {
+        await dropStaging().catch(() => {});
+        throw await failed(e, 'CopyObject', key);
+      }
+      try {
+        await dropStaging();
+      } catch (e) {
+        throw await failed(e, 'DeleteObject', input.stagingKey);
+      }
+    },
+    async discard() {
+      if (staged) await dropStaging();
+    },
+  };
+}
+
+/**
+ * One recording: staged, then committed unless an object with the same size and sha256 is already
+ * under its key (a re-run: `written: false`, and a one-part recording is not uploaded at all).
+ */
+export async function putAudio(input: StageInput): Promise<PutAudioResult> {
+  const staged = await stageObject(input);
+  try {
+    let existing: Awaited<ReturnType<typeof headAudio>>;
+    try {
+      existing = await headAudio(input.client, input.bucket, input.key, input.signal);
+    } catch (e) {
+      if (input.signal?.aborted) throw input.signal.reason;
+      throw await input.describe(e, 'HeadObject', input.key);
+    }
+    const { bytes, sha256 } = staged;
+    if (existing?.bytes === bytes && existing.sha256 === sha256) return { bytes, sha256, written: false };
+    await staged.commit();
+    return { bytes, sha256, written: true };
+  } finally {
+    await staged.discard().catch(() => {});
   }
-  return { bytes, sha256, written };
 }

@@ -30,34 +30,46 @@ function retryButton(date, refresh) {
   return h('div', {}, button, message);
 }
 
-async function downloadManifest(date) {
+async function download(path, name) {
   // A plain link cannot carry the bearer token, so fetch it and save the blob.
-  const res = await api(`/api/days/${date}/manifest`, { raw: true });
+  const res = await api(path, { raw: true });
   const url = URL.createObjectURL(await res.blob());
-  h('a', { href: url, download: `manifest-${date}.jsonl` }).click();
+  h('a', { href: url, download: name }).click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A link that downloads one of the day's files (`manifest`: JSON lines, `manifest.csv`). */
+function dayFileLink(date, file, name, label) {
+  const path = `/api/days/${date}/${file}`;
+  if (!hasToken()) return h('a', { href: path, download: name }, label);
+  return h(
+    'a',
+    {
+      href: '#',
+      onclick: (e) => {
+        e.preventDefault();
+        download(path, name).catch((err) => alert(err.message));
+      },
+    },
+    label,
+  );
+}
+
 export async function renderRun(view, ctx, date, queueId) {
-  const { run, batches, failures } = await api(`/api/runs/${date}/${queueId}`);
+  const { run, location, batches, failures } = await api(`/api/runs/${date}/${queueId}`);
   const active = run.status === 'RUNNING';
   const p = run.progress;
   const stateFacts = STATE_SERIES.filter(([k]) => p.byState[k]).map(([k, name]) =>
     h('div', { 'data-state': k }, h('b', {}, p.byState[k]), name),
   );
-  const manifest = hasToken()
-    ? h(
-        'a',
-        {
-          href: '#',
-          onclick: (e) => {
-            e.preventDefault();
-            downloadManifest(date).catch((err) => alert(err.message));
-          },
-        },
-        'Download manifest',
-      )
-    : h('a', { href: `/api/days/${date}/manifest`, download: `manifest-${date}.jsonl` }, 'Download manifest');
+  const manifest = h(
+    'span',
+    {},
+    dayFileLink(date, 'manifest', `manifest-${date}.jsonl`, 'Download manifest'),
+    ' (',
+    dayFileLink(date, 'manifest.csv', `manifest-${date}.csv`, 'CSV'),
+    ')',
+  );
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← all runs')),
     h('h1', {}, `Run ${date} · queue ${queueId} `, badge(run.status)),
@@ -75,6 +87,7 @@ export async function renderRun(view, ctx, date, queueId) {
           : '',
         manifest,
       ),
+      h('p', { class: 'muted', id: 'day-location' }, 'Files: ', h('code', {}, location)),
       run.error ? h('p', { class: 'message error' }, run.error) : null,
     ),
     h(
