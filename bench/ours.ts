@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildDist, distIsFresh } from '../bin/dist.js';
+import { isAudioFile } from '../test/support/data-dirs.js';
 
 export interface OursOptions {
   cwd: string;
@@ -53,7 +54,7 @@ async function audioBytes(dir: string): Promise<number> {
   let total = 0;
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const n of names) {
-    if (n === 'manifest.jsonl' || n.endsWith('.part')) continue;
+    if (!isAudioFile(n)) continue;
     total += (await stat(path.join(dir, n))).size;
   }
   return total;

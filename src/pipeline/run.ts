@@ -1,9 +1,11 @@
 // The daily extraction of one process date, top-down. Every stage reads and writes rows with explicit
 // states, so running this again (after a crash, or the next morning) resumes where it stopped and does
 // nothing twice. docs/architecture.md draws the stages and the tables they write.
-import { AppError, errorMessage } from '../lib/errors.js';
+import { formatBytes } from '../lib/bytes.js';
+import { AppError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import { redactText } from '../lib/redact.js';
 import { asUpstream, settleAll } from '../lib/upstream.js';
+import { type DayBacklog, dayBacklog } from '../store/days.js';
 import { requeueFailed, requeueStranded } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { runBatches, type TransferResult } from './batches.js';
@@ -116,6 +118,18 @@ async function discoverLookUpAndDownload(
   return { discovered, lookup, transfer };
 }
 
+/**
+ * What the rest of a day needs on a full disk, so the operator frees enough at once: the recordings a
+ * later run will still download, at the size of those downloaded so far.
+ */
+export function backlogAdvice(b: DayBacklog): string {
+  if (b.remaining === 0) return '';
+  const of = `${b.remaining} recording${b.remaining === 1 ? '' : 's'} of this day still to download`;
+  if (b.averageBytes === null) return ` (${of})`;
+  const need = formatBytes(Math.round(b.remaining * b.averageBytes));
+  return ` (${of}: about ${need} more at this day's average of ${formatBytes(Math.round(b.averageBytes))})`;
+}
+
 function stopIfInterrupted(deps: PipelineDeps): void {
   if (deps.signal?.aborted) throw new InterruptedError();
 }
@@ -161,7 +175,10 @@ async function failDay(
   caught: unknown,
 ): Promise<DayOutcome> {
   const e = deps.signal?.aborted && !(caught instanceof InterruptedError) ? new InterruptedError() : caught;
-  const message = redactText(errorMessage(e));
+  let message = redactText(errorMessage(e));
+  if (e instanceof EnvironmentError && e.code === 'DISK_FULL') {
+    message += await dayBacklog(deps.db, plan.processDate).then(backlogAdvice, () => '');
+  }
   day.error = message;
   for (const q of plan.queueIds) {
     await finishRun(deps.db, plan.processDate, q, 'FAILED', {}, message).catch(() => {});

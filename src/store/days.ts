@@ -1,5 +1,6 @@
-// Questions about whole process dates, for planning which dates a run covers (src/scheduler/plan-days.ts).
-import { and, inArray, sql } from 'drizzle-orm';
+// Questions about whole process dates: which dates a run covers (src/scheduler/plan-days.ts), and how much
+// of a date is still to download (a full disk's message, src/pipeline/run.ts).
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { conversations, recordings } from './schema.js';
 
@@ -25,4 +26,24 @@ export async function datesWithUnfinishedWork(db: Db, candidates: readonly strin
       ),
     );
   return new Set([...notReady, ...unfinished].map((r) => r.d));
+}
+
+export interface DayBacklog {
+  /** Recordings a later run of the date will download: not yet downloaded nor given up on, or failed. */
+  remaining: number;
+  /** Mean size of the date's downloaded recordings; null before the first. */
+  averageBytes: number | null;
+}
+
+export async function dayBacklog(db: Db, processDate: string): Promise<DayBacklog> {
+  const [row] = await db
+    .select({
+      remaining: sql<number>`count(*) filter (where ${recordings.state} in ('waiting', 'pending', 'batched', 'failed'))::int`,
+      averageBytes: sql<
+        number | null
+      >`(avg(${recordings.bytes}) filter (where ${recordings.state} = 'downloaded'))::float8`,
+    })
+    .from(recordings)
+    .where(eq(recordings.processDate, processDate));
+  return { remaining: row?.remaining ?? 0, averageBytes: row?.averageBytes ?? null };
 }

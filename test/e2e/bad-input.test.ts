@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { type CliExit, cliEnv, runCli, spawnCli } from '../support/cli.js';
-import { dataDirTemplate, freshDataDir, snapshotOutput } from '../support/data-dirs.js';
+import { dataDirTemplate, freshDataDir, snapshotDb, snapshotOutput } from '../support/data-dirs.js';
 import { expectedRecordings, pastWeekday } from '../support/expected.js';
 import { type RecordingProxy, startProxy } from '../support/recording-proxy.js';
 
@@ -355,7 +355,7 @@ describe('the machine is wrong', CLI_TESTS, () => {
     expect(again.code, again.stderrText).toBe(0);
   });
 
-  it('a full disk: exit 1 naming DISK_FULL, finished files kept, and the run resumes once there is space', async (ctx) => {
+  it('a full disk: exit 1 naming the folder and the space needed, nothing recorded that is not on disk, and the run resumes once there is space', async (ctx) => {
     const dataDir = await newDir('ae-bad-full-');
     const audio = path.join(dataDir, 'audio', DATE);
     await mkdir(audio, { recursive: true });
@@ -367,10 +367,20 @@ describe('the machine is wrong', CLI_TESTS, () => {
     try {
       const res = await runCli(['run', '--date', DATE], baseEnv(dataDir));
       expect(res.code).toBe(1);
-      expect(everything(res)).toMatch(/disk full writing .*free space and run again/);
+      // One message: the folder, what did not fit and what is free, and what the rest of the day needs.
+      const error = /error: (disk full writing .*)/.exec(res.stdout)?.[1];
+      expect(error, res.stdout).toBeDefined();
+      expect(error).toContain(`disk full writing ${audio}`);
+      expect(error).toMatch(/\.wav (needs [\d.]+ (kB|bytes)|did not fit), [\d.]+ (kB|bytes) free/);
+      expect(error).toMatch(/free space there .*run again; finished files are kept/);
+      expect(error).toMatch(/\d+ recordings? of this day still to download: about [\d.]+ (kB|MB) more/);
       noStack(res);
       const partial = await snapshotOutput(dataDir, DATE);
       expect(partial.leftovers).toEqual([]);
+      // Every recording the database calls downloaded is on disk, whole.
+      const downloaded = (await snapshotDb(dataDir)).recordings.filter((r) => r.state === 'downloaded');
+      expect(downloaded.length).toBeGreaterThan(0);
+      for (const r of downloaded) expect(partial.files.get(r.file!), r.file!).toBe(r.sha256);
       execFileSync('mount', ['-o', 'remount,size=64m', audio]);
       const again = await runCli(['run', '--date', DATE], baseEnv(dataDir));
       expect(again.code, again.stderrText).toBe(0);

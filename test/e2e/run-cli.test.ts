@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsConversation } from '../../src/contracts/genesys.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { type CliExit, runCli as cli, sha256 } from '../support/cli.js';
+import { readManifestCsv } from '../support/manifest-csv.js';
 
 const DATE = '2026-11-24'; // a Tuesday
 const BATCH_SIZE = 7;
@@ -130,6 +131,31 @@ describe('audio-extract run against the emulator', () => {
     expect(files.filter((f) => f.endsWith('.wav')).length).toBe(expected.size);
   });
 
+  it('writes manifest.csv, which reads back to the manifest, and then _SUCCESS naming both files', async () => {
+    const dir = join(dataDir, 'audio', DATE);
+    const [jsonl, csv, marker] = await Promise.all(
+      ['manifest.jsonl', 'manifest.csv', '_SUCCESS'].map((f) => readFile(join(dir, f))),
+    );
+    const lines = jsonl!
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(readManifestCsv(csv!).lines).toEqual(lines);
+    expect(JSON.parse(marker!.toString('utf8'))).toMatchObject({
+      processDate: DATE,
+      lines: lines.length,
+      files: {
+        'manifest.jsonl': { bytes: jsonl!.length, sha256: sha256(jsonl!) },
+        'manifest.csv': { bytes: csv!.length, sha256: sha256(csv!) },
+      },
+    });
+    // Written last: no file of the day changed after it.
+    const markerTime = (await stat(join(dir, '_SUCCESS'))).mtimeMs;
+    for (const f of await readdir(dir))
+      expect((await stat(join(dir, f))).mtimeMs).toBeLessThanOrEqual(markerTime);
+  });
+
   it('writes a manifest line per recording with metadata, hash and the reason for the missing ones', async () => {
     const { expected, unavailable } = expectedRecordings(emu, DATE, queues);
     const text = await readFile(join(dataDir, 'audio', DATE, 'manifest.jsonl'), 'utf8');
@@ -209,10 +235,8 @@ describe('audio-extract run against the emulator', () => {
     expect(posts).toEqual([]);
     const metadataCalls = emu.journal.entries().filter((e) => e.path.endsWith('/recordingmetadata'));
     expect(metadataCalls).toEqual([]);
-    for (const f of await readdir(dir)) {
-      if (f === 'manifest.jsonl') continue;
-      expect((await stat(join(dir, f))).mtimeMs).toBe(before.get(f));
-    }
+    // The manifest, its CSV and the marker included: the day did not change, so nothing is rewritten.
+    for (const f of await readdir(dir)) expect((await stat(join(dir, f))).mtimeMs).toBe(before.get(f));
     expect(emu.notifications()).toHaveLength(1);
   });
 

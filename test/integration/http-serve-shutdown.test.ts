@@ -11,6 +11,7 @@ import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { openDb } from '../../src/store/db.js';
 import { dayRows } from '../../src/store/recordings.js';
 import { listRuns } from '../../src/store/runs.js';
+import { isAudioFile } from '../support/data-dirs.js';
 
 const DAY = DateTime.now().setZone('America/Lima').minus({ days: 3 }).toISODate()!;
 let emu: Emulator;
@@ -94,7 +95,7 @@ describe('serve on SIGTERM during a run', () => {
       expect(notDone.length, 'the run should have been cut short').toBeGreaterThan(0);
       const audio = path.join(dir, 'audio', DAY);
       const files = await readdir(audio).catch(() => [] as string[]);
-      for (const f of files.filter((n) => n !== 'manifest.jsonl' && !n.endsWith('.part'))) {
+      for (const f of files.filter(isAudioFile)) {
         const recorded = [...downloaded.entries()].find(([file]) => file && path.basename(file) === f);
         expect(recorded, `${f} is on disk but not recorded as downloaded`).toBeDefined();
         expect((await stat(path.join(audio, f))).size).toBe(recorded![1]);

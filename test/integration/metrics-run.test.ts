@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../../src/cli/commands/serve.js';
 import { parseConfig } from '../../src/config/schema.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
+import { isAudioFile } from '../support/data-dirs.js';
 
 let emu: Emulator;
 let dir: string;
@@ -102,7 +103,7 @@ describe('/metrics after a run', () => {
   it('reports recordings by state, bytes and batches as the disk and the database have them', async () => {
     const m = parseMetrics((await api('/metrics')).body);
     const audio = path.join(dir, 'audio', DAY);
-    const files = (await readdir(audio)).filter((f) => f !== 'manifest.jsonl' && !f.endsWith('.part'));
+    const files = (await readdir(audio)).filter(isAudioFile);
     let bytes = 0;
     for (const f of files) bytes += (await stat(path.join(audio, f))).size;
     expect(files.length).toBeGreaterThan(0);

@@ -6,12 +6,23 @@ import path from 'node:path';
 import { asc } from 'drizzle-orm';
 import { createLogger } from '../../src/lib/logger.js';
 import { startJobQueue } from '../../src/scheduler/job-queue.js';
+import { DAY_FILES } from '../../src/storage/index.js';
 import { openDb } from '../../src/store/db.js';
 import { batches, conversations, notifications, recordings, runs } from '../../src/store/schema.js';
 import { sha256 } from './cli.js';
 
+/** An audio file of a day folder: not one of the day files (manifest, CSV, marker), not a temporary file. */
+export function isAudioFile(name: string): boolean {
+  return (
+    !(DAY_FILES as readonly string[]).includes(name) && !name.endsWith('.part') && !name.endsWith('.tmp')
+  );
+}
+
 export interface OutputSnapshot {
   manifest: string;
+  /** manifest.csv and _SUCCESS, as text ('' when absent). */
+  csv: string;
+  marker: string;
   lines: Record<string, unknown>[];
   /** audio file name → sha256 */
   files: Map<string, string>;
@@ -19,13 +30,18 @@ export interface OutputSnapshot {
   leftovers: string[];
 }
 
-/** The date folder: manifest text, every file's hash, and leftovers anywhere under DATA_DIR/audio. */
+/** The date folder: the day files' text, every audio file's hash, and leftovers anywhere under DATA_DIR/audio. */
 export async function snapshotOutput(dataDir: string, date: string): Promise<OutputSnapshot> {
   const dir = path.join(dataDir, 'audio', date);
-  const manifest = await readFile(path.join(dir, 'manifest.jsonl'), 'utf8').catch(() => '');
+  const text = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => '');
+  const [manifest, csv, marker] = await Promise.all([
+    text('manifest.jsonl'),
+    text('manifest.csv'),
+    text('_SUCCESS'),
+  ]);
   const files = new Map<string, string>();
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name === 'manifest.jsonl' || name.endsWith('.part') || name.endsWith('.tmp')) continue;
+    if (!isAudioFile(name)) continue;
     files.set(name, sha256(await readFile(path.join(dir, name))));
   }
   const leftovers: string[] = [];
@@ -35,7 +51,7 @@ export async function snapshotOutput(dataDir: string, date: string): Promise<Out
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { manifest, lines, files, leftovers };
+  return { manifest, csv, marker, lines, files, leftovers };
 }
 
 /** The rows that say what was extracted, without volatile columns (timestamps, attempts, batch ids). */

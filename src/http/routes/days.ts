@@ -1,6 +1,8 @@
 // A process date's recordings (paged) and its manifest (JSON lines, or CSV), as the transcription stage
 // and people read them, from wherever the storage keeps them (local directory or S3 bucket).
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errorMessage } from '../../lib/errors.js';
+import { redactText } from '../../lib/redact.js';
 import { CSV_FILE, DAY_FILE_TYPES, type DayFileName, MANIFEST_FILE } from '../../storage/index.js';
 import { recordingsPage } from '../../store/queries-runs.js';
 import type { RecordingState } from '../../store/schema.js';
@@ -74,9 +76,26 @@ export const dayRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
     },
   );
 
-  const sendDayFile = async (date: string, name: DayFileName, download: string, reply: FastifyReply) => {
-    const processDate = calendarDate(date, 'date');
-    const file = await deps.storage.openDayFile(processDate, name);
+  const sendDayFile = async (
+    request: FastifyRequest<{ Params: { date: string } }>,
+    name: DayFileName,
+    download: string,
+    reply: FastifyReply,
+  ) => {
+    const processDate = calendarDate(request.params.date, 'date');
+    let file: Awaited<ReturnType<typeof deps.storage.openDayFile>>;
+    try {
+      file = await deps.storage.openDayFile(processDate, name);
+    } catch (e) {
+      // A storage problem (a bucket refusing, credentials gone) is the service's, not the client's: the
+      // details (bucket, endpoint, the fix) go to the log, not to whoever asked.
+      request.log.error({ err: redactText(errorMessage(e)), processDate, file: name }, 'storage read failed');
+      throw new HttpError(
+        503,
+        'STORAGE_UNAVAILABLE',
+        `the ${name} of ${processDate} could not be read from the storage; see the service log`,
+      );
+    }
     if (!file) {
       throw new HttpError(
         404,
@@ -94,12 +113,12 @@ export const dayRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
   app.get<{ Params: { date: string } }>(
     '/api/days/:date/manifest',
     { schema: { params: dateParams, response: errorResponses } },
-    (request, reply) => sendDayFile(request.params.date, MANIFEST_FILE, 'manifest-{date}.jsonl', reply),
+    (request, reply) => sendDayFile(request, MANIFEST_FILE, 'manifest-{date}.jsonl', reply),
   );
 
   app.get<{ Params: { date: string } }>(
     '/api/days/:date/manifest.csv',
     { schema: { params: dateParams, response: errorResponses } },
-    (request, reply) => sendDayFile(request.params.date, CSV_FILE, 'manifest-{date}.csv', reply),
+    (request, reply) => sendDayFile(request, CSV_FILE, 'manifest-{date}.csv', reply),
   );
 };
