@@ -6,13 +6,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
@@ -25,7 +18,8 @@ import { emulatorEnv, runCli, sha256 } from '../support/cli.js';
 import { dataDirTemplate, freshDataDir, snapshotDb } from '../support/data-dirs.js';
 import { expectedRecordings, pastWeekday } from '../support/expected.js';
 import { readManifestCsv } from '../support/manifest-csv.js';
-import { type LocalS3, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startLocalS3 } from '../support/s3-server.js';
+import { type BucketReader, bucketReader } from '../support/s3-bucket.js';
+import { type LocalS3, S3_SECRET_ACCESS_KEY, startLocalS3 } from '../support/s3-server.js';
 
 const DATE = pastWeekday(4);
 const BUCKET = 'recordings';
@@ -35,7 +29,7 @@ const SLOW = 10 * 60_000;
 
 let emu: Emulator;
 let s3: LocalS3;
-let raw: S3Client;
+let bucket: BucketReader;
 let template: string;
 const dirs: string[] = [];
 
@@ -50,17 +44,12 @@ beforeAll(async () => {
     audioBytes: { min: 100_000, max: 12 * MiB },
   });
   s3 = await startLocalS3({ buckets: [BUCKET] });
-  raw = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY },
-  });
+  bucket = bucketReader(s3, BUCKET);
   template = await dataDirTemplate();
 }, 5 * 60_000);
 
 afterAll(async () => {
-  raw?.destroy();
+  bucket?.close();
   await emu?.close();
   await s3?.close();
   await Promise.all([template, ...dirs].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
@@ -81,51 +70,13 @@ function env(dataDir: string, prefix: string, extra: Record<string, string> = {}
   });
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await raw.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
-    );
-    out.push(...(page.Contents ?? []).map((o) => o.Key!));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return out.sort();
-}
+const objectBytes = (key: string) => bucket.bytes(key);
 
-async function objectBytes(key: string): Promise<Buffer> {
-  const got = await raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return Buffer.from(await got.Body!.transformToByteArray());
-}
-
-async function incompleteUploads(prefix: string): Promise<string[]> {
-  const listed = await raw.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }));
-  return (listed.Uploads ?? []).map((u) => u.Key!);
-}
-
-/**
- * Every downloadable recording of the day is in the bucket once, with the emulator's bytes and its sha256
- * as metadata; nothing else but the day files; no staging object or incomplete upload is left.
- */
+/** Every downloadable recording of the day is in the bucket once, right, and nothing is left half-done. */
 async function expectDayInBucket(prefix: string): Promise<number> {
-  const expected = expectedRecordings(emu, DATE, emu.queueIds.slice(0, 2));
-  const day = `${prefix}/${DATE}/`;
-  const keys = await keysUnder(day);
-  const audio = keys.filter(
-    (k) => !['manifest.jsonl', 'manifest.csv', '_SUCCESS'].includes(k.slice(day.length)),
-  );
-  expect(keys.filter((k) => k.includes('.incomplete/'))).toEqual([]);
-  expect(await incompleteUploads(day)).toEqual([]);
-  expect(audio).toHaveLength(expected.downloadable.size);
-  for (const e of expected.downloadable.values()) {
-    const key = audio.find((k) => k.startsWith(`${day}${e.conversationId}_${e.recordingId}.`));
-    expect(key, `${e.conversationId}/${e.recordingId}`).toBeDefined();
-    expect(sha256(await objectBytes(key!))).toBe(e.sha256);
-    const head = await raw.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key! }));
-    expect(head.Metadata?.sha256).toBe(e.sha256);
-  }
-  return expected.downloadable.size;
+  const queues = emu.queueIds.slice(0, 2);
+  expect(await bucket.dayProblems(emu, prefix, DATE, queues)).toEqual([]);
+  return expectedRecordings(emu, DATE, queues).downloadable.size;
 }
 
 describe('run with STORAGE_URL=s3://…', () => {
