@@ -1,5 +1,6 @@
 // Runs the real CLI, `audio-extract run --date D --json`, as a child process against a bench emulator,
-// with a fresh DATA_DIR (embedded database) and the emulator's rate limit as its budget. The database
+// with a fresh DATA_DIR (embedded database) and the emulator's rate limit as its budget, storing the
+// audio in DATA_DIR or, with `storage`, wherever its STORAGE_URL says (the object-storage scenario). The database
 // in that DATA_DIR is created first, by `audio-extract status`, and timed apart (`dbCreateMs`): a daily
 // job creates it once, on its first run, and opens it every day after (docs/performance.md). Peak RSS comes
 // from GNU time's "Maximum resident set size" when /usr/bin/time exists, else from polling VmHWM in
@@ -19,6 +20,8 @@ export interface OursOptions {
   date: string;
   ratePerMinute: number;
   lookup: 'metadata' | 'conversation';
+  /** Where the audio goes instead of DATA_DIR: the environment that says so, and how to count what got there. */
+  storage?: { env: Record<string, string>; storedBytes(date: string): Promise<number> };
 }
 
 export interface OursResult {
@@ -77,6 +80,7 @@ export async function runOurs(o: OursOptions): Promise<OursResult> {
     EMAILS: 'bench@example.com',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...o.storage?.env,
     // For profiling (bench/timeline.ts): extra Node options for the CLI only.
     ...(process.env.BENCH_CLI_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CLI_NODE_OPTIONS } : {}),
   };
@@ -147,7 +151,9 @@ export async function runOurs(o: OursOptions): Promise<OursResult> {
   } catch {
     error = `no JSON outcome on stdout (exit ${exitCode})`;
   }
-  const bytes = await audioBytes(path.join(dataDir, 'audio', o.date));
+  const bytes = o.storage
+    ? await o.storage.storedBytes(o.date)
+    : await audioBytes(path.join(dataDir, 'audio', o.date));
   await rm(dataDir, { recursive: true, force: true });
   const logTail = stderr.replace(/\tCommand being timed:[\s\S]*$/, '').slice(-8000);
   return {

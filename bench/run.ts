@@ -5,6 +5,7 @@
 //   npm run bench                                   # 3,000 conversations, 1,800 req/min, + scaling
 //   npm run bench -- --conversations 1000 --rate 1200 --skip-seed
 //   npm run bench -- --scaling-only --sizes 1000,5000,20000
+//   npm run bench -- --skip-seed --skip-scaling --skip-storage
 //
 // Every scenario gets its own emulator process (bench/emulator-process.ts) with the same seed and
 // knobs, so each sees the same day, an empty journal and a fresh rate-limit window. The seed flow is
@@ -17,6 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
+import { bucketReader } from '../test/support/s3-bucket.js';
+import { startLocalS3 } from '../test/support/s3-server.js';
 import { type EmulatorKnobs, startEmulatorProcess } from './emulator.js';
 import { journalFigures, METADATA } from './metrics.js';
 import { runOurs } from './ours.js';
@@ -50,6 +53,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1000,5000,20000' },
     'skip-seed': { type: 'boolean', default: false },
     'skip-scaling': { type: 'boolean', default: false },
+    'skip-storage': { type: 'boolean', default: false },
     'scaling-only': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
   },
@@ -97,6 +101,7 @@ async function oursScenario(
   name: string,
   lookup: 'metadata' | 'conversation',
   perDay = conversations,
+  storage?: Parameters<typeof runOurs>[0]['storage'],
 ): Promise<{ s: Scenario; mix: DayMix }> {
   const emu = await startEmulatorProcess(knobs(perDay), ROOT);
   try {
@@ -112,6 +117,7 @@ async function oursScenario(
       date,
       ratePerMinute: rate,
       lookup,
+      storage,
     });
     const journal = journalFigures(await emu.journal(), rate);
     const s: Scenario = {
@@ -144,6 +150,56 @@ async function oursScenario(
   } finally {
     await emu.stop();
   }
+}
+
+/**
+ * The object-storage scenario: conversation mode again (the fewest API calls, so the downloads and their
+ * storing are most of the run), with STORAGE_URL pointing at a local S3 server (s3rver, in this process,
+ * behind the tests' fault proxy without faults) on the same disk. Compared with the local-disk
+ * conversation run, same day, same bench run.
+ */
+async function storageScenario(): Promise<Scenario> {
+  // The bench's own S3 client (counting what was stored) runs on this Node; the SDK's notice about
+  // Node 20 support is not a figure.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const s3 = await startLocalS3({ buckets: ['bench'] });
+  const bucket = bucketReader(s3, 'bench');
+  try {
+    const { s } = await oursScenario('ours (conversation) → S3', 'conversation', conversations, {
+      env: s3.env('bench', 'audio'),
+      // From the manifest in the bucket: s3rver 3.7.1 cannot list past 1,000 keys on OpenSSL 3 (its
+      // continuation token is DES-encrypted; ADR 0012), and a day has more recordings than that.
+      storedBytes: async (day) => {
+        const lines = (await bucket.bytes(`audio/${day}/manifest.jsonl`)).toString('utf8').split('\n');
+        let bytes = 0;
+        for (const l of lines) if (l) bytes += (JSON.parse(l) as { bytes: number | null }).bytes ?? 0;
+        return bytes;
+      },
+    });
+    return s;
+  } finally {
+    bucket.close();
+    await s3.close();
+  }
+}
+
+/** Bytes per second stored into S3 against the local disk, over the whole run and while downloading. */
+function storageComparison(rows: { s: Scenario; d: Derived }[]) {
+  const local = rows.find((r) => r.s.name === 'ours (conversation)');
+  const s3 = rows.find((r) => r.s.name === 'ours (conversation) → S3');
+  if (!local || !s3 || local.s.status !== 'ok' || s3.s.status !== 'ok') return undefined;
+  const perWall = (r: { s: Scenario }) => (r.s.bytes ?? 0) / 1e6 / ((r.s.wallMs ?? 1) / 1000);
+  return {
+    localMBpsWall: perWall(local),
+    s3MBpsWall: perWall(s3),
+    ratioWall: perWall(s3) / perWall(local),
+    localMBpsBusy: local.d.downloadMBpsBusy,
+    s3MBpsBusy: s3.d.downloadMBpsBusy,
+    ratioBusy:
+      local.d.downloadMBpsBusy && s3.d.downloadMBpsBusy
+        ? s3.d.downloadMBpsBusy / local.d.downloadMBpsBusy
+        : undefined,
+  };
 }
 
 async function seedScenario(): Promise<Scenario> {
@@ -325,8 +381,9 @@ async function main(): Promise<void> {
     const def = await oursScenario('ours (metadata)', 'metadata');
     mix = def.mix;
     const conv = await oursScenario('ours (conversation)', 'conversation');
+    const stored = values['skip-storage'] ? [] : [await storageScenario()];
     plain = await plainScenario();
-    mainScenarios = [def.s, conv.s, plain];
+    mainScenarios = [def.s, conv.s, ...stored, plain];
   }
   const scaling: ScalingRow[] = [];
   if (!values['skip-scaling']) {
@@ -361,6 +418,12 @@ async function main(): Promise<void> {
     conversation: rows.find((r) => r.s.name === 'ours (conversation)'),
   } as Record<string, { s: Scenario; d: Derived }>;
   const verdicts = targets(byMode, plain, scaling);
+  const storage = storageComparison(rows);
+  if (storage)
+    log(
+      `object storage: ${fmt.f(storage.s3MBpsWall)} MB/s into S3 against ${fmt.f(storage.localMBpsWall)} MB/s to the local disk over the run (${fmt.f(storage.ratioWall, 2)}×), ` +
+        `${fmt.f(storage.s3MBpsBusy)} against ${fmt.f(storage.localMBpsBusy)} MB/s while downloading (${fmt.f(storage.ratioBusy, 2)}×)`,
+    );
 
   const md = [
     `# Benchmark ${startedAt.toISOString()}`,
@@ -386,6 +449,17 @@ async function main(): Promise<void> {
           '',
         ]
       : []),
+    ...(storage
+      ? [
+          '## Object storage (conversation mode, same day, same bench run)',
+          '',
+          '| | local disk | S3 (s3rver on the same disk) | S3 ÷ local |',
+          '|---|---:|---:|---:|',
+          `| MB/s over the run (bytes ÷ wall time) | ${fmt.f(storage.localMBpsWall)} | ${fmt.f(storage.s3MBpsWall)} | ${fmt.f(storage.ratioWall, 2)} |`,
+          `| MB/s while downloading | ${fmt.f(storage.localMBpsBusy)} | ${fmt.f(storage.s3MBpsBusy)} | ${fmt.f(storage.ratioBusy, 2)} |`,
+          '',
+        ]
+      : []),
     ...(scaling.length ? ['## Scaling (default mode)', '', scalingTable(scaling), ''] : []),
     '## Targets',
     '',
@@ -408,6 +482,7 @@ async function main(): Promise<void> {
     mix,
     scenarios: rows,
     scaling,
+    storage,
     targets: verdicts,
   };
   await writeFile(path.join(values.out, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);

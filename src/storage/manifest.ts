@@ -23,7 +23,7 @@ export interface ManifestLine {
   durationMs: number | null;
   direction: string | null;
   contentType: string | null;
-  /** File name relative to DATA_DIR/audio/<date>/; null when nothing was downloaded. */
+  /** File name relative to the day's folder or key prefix; null when nothing was downloaded. */
   file: string | null;
   bytes: number | null;
   sha256: string | null;

@@ -148,6 +148,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !isCi)('dashboard in Chromium', () => {
     await expect.poll(() => failureRows.count()).toBeGreaterThan(0);
     expect(await failureRows.first().textContent()).toMatch(/404/);
     expect(await page.locator('#batches tbody tr').count()).toBeGreaterThan(0);
+    // Where the day's files are.
+    expect(await page.locator('#day-location code').textContent()).toBe(path.join(dir, 'audio', DAY));
     await page.screenshot({ path: path.join(OUT, 'dashboard-run.png'), fullPage: true });
 
     emu.faults.clear();

@@ -16,6 +16,8 @@ const DAY_FILES = ['manifest.jsonl', 'manifest.csv', '_SUCCESS'];
 
 export interface BucketReader {
   keysUnder(prefix: string): Promise<string[]>;
+  /** Every object under `prefix` with its size, in key order. */
+  objectsUnder(prefix: string): Promise<{ key: string; bytes: number }[]>;
   bytes(key: string): Promise<Buffer>;
   /** The sha256 the object carries as metadata. */
   sha256Metadata(key: string): Promise<string | undefined>;
@@ -38,16 +40,19 @@ export function bucketReader(s3: LocalS3, bucket: string): BucketReader {
   });
   const reader: BucketReader = {
     async keysUnder(prefix) {
-      const out: string[] = [];
+      return (await reader.objectsUnder(prefix)).map((o) => o.key);
+    },
+    async objectsUnder(prefix) {
+      const out: { key: string; bytes: number }[] = [];
       let token: string | undefined;
       do {
         const page = await client.send(
           new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
         );
-        out.push(...(page.Contents ?? []).map((o) => o.Key!));
+        out.push(...(page.Contents ?? []).map((o) => ({ key: o.Key!, bytes: o.Size ?? 0 })));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
-      return out.sort();
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
     async bytes(key) {
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -1,8 +1,9 @@
 // `audio-extract serve`: the long-running process. It schedules the daily run (pg-boss cron in
 // TIMEZONE), works extract-day jobs one at a time, and serves the HTTP API, the dashboard, /metrics and
 // health checks. SIGTERM/SIGINT: stop taking jobs, abort the run in flight (it stops at its next step;
-// audio is only ever final after *.part + rename, so nothing half-written remains), close the HTTP
-// server, the job queue and the database, exit 0. A second signal exits at once.
+// audio is only ever final once complete, a .part renamed or an S3 object put whole, so nothing
+// half-written remains), close the HTTP server, the job queue and the database, exit 0. A second
+// signal exits at once.
 import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { type Config, parseConfig } from '../../config/schema.js';
