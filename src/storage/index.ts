@@ -18,7 +18,6 @@ export {
   MANIFEST_STATUSES,
   type ManifestLine,
   type ManifestStatus,
-  sortManifestLines,
 } from './manifest.js';
 export { protectDataDir } from './modes.js';
 export type {
