@@ -230,6 +230,8 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
     ]);
     if (outKilled.manifest === '') problems.push('the killed run wrote no manifest');
     if (outKilled.manifest !== outRef.manifest) problems.push('manifest differs from the uninterrupted run');
+    if (outKilled.csv !== outRef.csv) problems.push('manifest.csv differs from the uninterrupted run');
+    if (outKilled.marker !== outRef.marker) problems.push('_SUCCESS differs from the uninterrupted run');
     for (const dir of [outKilled, outRef])
       if (dir.leftovers.length) problems.push(`leftover files: ${dir.leftovers.join(', ')}`);
     const killedFiles = [...outKilled.files].sort();
@@ -338,7 +340,7 @@ export function formatKillResume(r: KillResumeReport): string {
     `  kills ${r.kills} (${stages.join(', ')}), resumes ${r.resumes}`,
     `  batch POSTs ${r.batchPosts} (uninterrupted run: ${r.batchPostsReference}), duplicate item submissions ${r.duplicateSubmissions}, unexplained ${r.unexplainedDuplicates.length}`,
     `  notifications ${r.notificationsSent} (re-sent because a kill hit the send window: ${r.notificationsExplainedByKill})`,
-    `  files verified ${r.filesVerified}; manifest, files and database equal to the uninterrupted run: ${r.problems.length === 0 ? 'yes' : 'NO'}`,
+    `  files verified ${r.filesVerified}; manifest (jsonl, csv, _SUCCESS), files and database equal to the uninterrupted run: ${r.problems.length === 0 ? 'yes' : 'NO'}`,
     `  ${r.seconds} s wall`,
     ...r.problems.map((p) => `  PROBLEM: ${p}`),
   ].join('\n');
