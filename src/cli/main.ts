@@ -10,7 +10,7 @@ Usage:
   audio-extract run [--date YYYY-MM-DD | --as-of YYYY-MM-DD | --from D --to D] [--queue ID ...] [--json]
   audio-extract status [--date YYYY-MM-DD] [--json]
   audio-extract demo [--date YYYY-MM-DD] [--conversations N]
-  audio-extract serve [--no-schedule]
+  audio-extract serve [--host H] [--port N] [--no-schedule]
   audio-extract doctor [--json]
   audio-extract emulator [--port N] [--seed S] [--faults FILE] ...
   audio-extract --help | <command> --help

@@ -4,7 +4,6 @@
 // downloaded and what would have been e-mailed.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { describeLocation, storageLocation } from '../../config/storage-url.js';
 import { buildEmulator } from '../../emulator/index.js';
@@ -12,6 +11,7 @@ import { localToday } from '../../lib/dates.js';
 import { UsageError } from '../../lib/errors.js';
 import { extractDays } from '../../scheduler/day-jobs.js';
 import { planDates } from '../../scheduler/plan-days.js';
+import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
 import { EXIT, formatOutcome } from '../output.js';
 
@@ -29,16 +29,17 @@ and _SUCCESS, db/. With STORAGE_URL set, the audio and the manifests go there in
 `;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommandArgs(
+    'demo',
+    argv,
+    {
       date: { type: 'string' },
       conversations: { type: 'string', default: '200' },
       seed: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;

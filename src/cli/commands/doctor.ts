@@ -3,7 +3,6 @@
 // database (open, migrate, set up the job queue), Genesys credentials
 // (one token request) and queue ids (the first pages of yesterday's details query, stopping as soon as
 // every configured queue was seen). Exit 0 when every check passes, 1 otherwise.
-import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { type Config, parseConfig, requireGenesysCredentials } from '../../config/schema.js';
 import { conversationFacts } from '../../genesys/conversation-facts.js';
@@ -13,6 +12,7 @@ import { errorMessage, isAppError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/redact.js';
 import { type AudioStorage, openStorage } from '../../storage/index.js';
+import { parseCommandArgs } from '../args.js';
 import { genesysFor, openStore } from '../compose.js';
 import { EXIT } from '../output.js';
 
@@ -179,14 +179,15 @@ export function formatCheck(c: Check): string {
 }
 
 export async function doctorCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommandArgs(
+    'doctor',
+    argv,
+    {
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;

@@ -1,7 +1,6 @@
 // `audio-extract emulator`: runs the Genesys Cloud emulator as a sandbox until SIGINT/SIGTERM and prints
 // what to paste into .env to point audio-extract at it.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   ALL_PERMISSIONS,
   buildEmulator,
@@ -12,6 +11,7 @@ import {
   validateFaultRule,
 } from '../../emulator/index.js';
 import { errorMessage, UsageError } from '../../lib/errors.js';
+import { parseCommandArgs } from '../args.js';
 
 const HELP = `audio-extract emulator — run the Genesys Cloud emulator (sandbox)
 
@@ -141,36 +141,32 @@ async function loadFaults(file: string): Promise<FaultRule[]> {
 }
 
 export async function emulatorCommand(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        seed: { type: 'string' },
-        faults: { type: 'string' },
-        'client-id': { type: 'string' },
-        'client-secret': { type: 'string' },
-        'conversations-per-day': { type: 'string' },
-        'token-ttl': { type: 'string' },
-        'rate-limit': { type: 'string' },
-        'url-ttl': { type: 'string' },
-        profile: { type: 'string' },
-        'rate-limit-scope': { type: 'string' },
-        'missing-permissions': { type: 'string' },
-        'look-back-days': { type: 'string' },
-        'separate-download-host': { type: 'boolean' },
-        tls: { type: 'boolean' },
-        'tls-ca-file': { type: 'string' },
-        options: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`emulator: ${errorMessage(e)} (see audio-extract emulator --help)`);
-  }
+  const values: Record<string, string | boolean | undefined> = parseCommandArgs(
+    'emulator',
+    argv,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      faults: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'conversations-per-day': { type: 'string' },
+      'token-ttl': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'url-ttl': { type: 'string' },
+      profile: { type: 'string' },
+      'rate-limit-scope': { type: 'string' },
+      'missing-permissions': { type: 'string' },
+      'look-back-days': { type: 'string' },
+      'separate-download-host': { type: 'boolean' },
+      tls: { type: 'boolean' },
+      'tls-ca-file': { type: 'string' },
+      options: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -1,12 +1,12 @@
 // `audio-extract run`: extract one or more process dates to completion and print a summary.
 import { setMaxListeners } from 'node:events';
-import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { localToday } from '../../lib/dates.js';
 import { ConfigError, UsageError } from '../../lib/errors.js';
 import type { DayOutcome } from '../../pipeline/run.js';
 import { extractDays } from '../../scheduler/day-jobs.js';
 import { planDates } from '../../scheduler/plan-days.js';
+import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
 import { EXIT, formatOutcome } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -28,9 +28,10 @@ Exit codes: 0 success, 1 a day failed or left failed recordings, 2 bad usage or 
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommandArgs(
+    'run',
+    argv,
+    {
       date: { type: 'string' },
       'as-of': { type: 'string' },
       from: { type: 'string' },
@@ -39,9 +40,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-    allowPositionals: false,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;

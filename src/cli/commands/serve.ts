@@ -5,12 +5,11 @@
 // half-written remains), close the HTTP server, the job queue and the database, exit 0. A second
 // signal exits at once.
 import { setMaxListeners } from 'node:events';
-import { parseArgs } from 'node:util';
 import { type Config, parseConfig } from '../../config/schema.js';
 import { buildApp } from '../../http/app.js';
 import { checkBindSecurity } from '../../http/auth.js';
 import { listen } from '../../http/server.js';
-import { ConfigError, errorMessage } from '../../lib/errors.js';
+import { ConfigError, errorMessage, UsageError } from '../../lib/errors.js';
 import { observeDayRun } from '../../metrics/day-run.js';
 import { createMetrics } from '../../metrics/index.js';
 import { SCHEDULE_QUEUE, startScheduler, workDailyRun } from '../../scheduler/daily-schedule.js';
@@ -18,13 +17,16 @@ import { startDays, workDays } from '../../scheduler/day-jobs.js';
 import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
 import type { DayRequest } from '../../scheduler/plan-days.js';
 import { ping } from '../../store/job-tables.js';
+import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../output.js';
 
 const HELP = `audio-extract serve — scheduler, worker, HTTP API, dashboard and metrics in one process
 
-Usage: audio-extract serve [--no-schedule]
+Usage: audio-extract serve [--host H] [--port N] [--no-schedule]
 
+  --host H        interface to listen on (default HOST, 127.0.0.1)
+  --port N        port to listen on (default PORT, 8080; 0 = any free port)
   --no-schedule   do not register or fire the daily schedule (API-triggered runs still work)
 
 Listens on HOST:PORT (default 127.0.0.1:8080): dashboard at /, JSON API under /api (docs/api.md),
@@ -119,20 +121,40 @@ export async function startService(
   }
 }
 
+/** --host and --port are HOST and PORT given another way, checked here so a mistake names the flag. */
+function listenFlags(host: string | undefined, port: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (host !== undefined) {
+    if (host.trim() === '') throw new UsageError('serve: --host needs a value, for example --host 127.0.0.1');
+    out.HOST = host.trim();
+  }
+  if (port !== undefined) {
+    if (!/^\d{1,5}$/.test(port.trim()) || Number(port) > 65535)
+      throw new UsageError(
+        `serve: --port "${port}" must be a port number from 0 to 65535, for example --port 8080`,
+      );
+    out.PORT = port.trim();
+  }
+  return out;
+}
+
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommandArgs(
+    'serve',
+    argv,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
       'no-schedule': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const config = parseConfig(process.env);
+  const config = parseConfig({ ...process.env, ...listenFlags(values.host, values.port) });
   const service = await startService(config, { schedule: !values['no-schedule'] });
   process.stdout.write(
     `audio-extract serve: listening on ${service.address} (dashboard /, API /api, metrics /metrics)\n` +

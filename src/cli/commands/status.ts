@@ -1,11 +1,11 @@
 // `audio-extract status`: runs, counts and batches from the database, and where each day's files are.
 // The --json shape is documented in README ("status --json") and kept stable.
-import { parseArgs } from 'node:util';
 import { parseConfig } from '../../config/schema.js';
 import { parseIsoDate } from '../../lib/dates.js';
 import { openStorage } from '../../storage/index.js';
 import { batchesOf } from '../../store/batches.js';
 import { listRuns, runRowJson } from '../../store/runs.js';
+import { parseCommandArgs } from '../args.js';
 import { openStore } from '../compose.js';
 import { EXIT } from '../output.js';
 
@@ -18,15 +18,16 @@ Usage: audio-extract status [--date YYYY-MM-DD] [--json]
 `;
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommandArgs(
+    'status',
+    argv,
+    {
       date: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
