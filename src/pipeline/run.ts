@@ -8,6 +8,7 @@ import { asUpstream, settleAll } from '../lib/upstream.js';
 import { type DayBacklog, dayBacklog } from '../store/days.js';
 import { requeueFailed, requeueStranded } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
+import { type ApiUsage, apiUsageBetween } from './api-usage.js';
 import { runBatches, type TransferResult } from './batches.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
@@ -42,6 +43,8 @@ export class InterruptedError extends AppError {
 
 export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutcome> {
   const day: DayOutcome = { ...plan, status: 'FAILED', notified: false, retryable: 0, emptyQueues: [] };
+  const statsBefore = deps.genesys.stats();
+  const usage = () => apiUsageBetween(statsBefore, deps.genesys.stats());
   await openDay(deps, plan);
   try {
     await resumeDay(deps, plan);
@@ -57,9 +60,9 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
     }
     stopIfInterrupted(deps);
     day.summary = await report(deps, plan.processDate);
-    await closeDay(deps, plan, day);
+    await closeDay(deps, plan, day, usage());
   } catch (caught) {
-    return failDay(deps, plan, day, caught);
+    return failDay(deps, plan, day, caught, usage());
   }
   const outcome = day.summary!.conversations > 0 ? 'success' : 'empty';
   day.notified = (await notify(deps, { ...plan, outcome, summary: day.summary })).sent;
@@ -134,8 +137,11 @@ function stopIfInterrupted(deps: PipelineDeps): void {
   if (deps.signal?.aborted) throw new InterruptedError();
 }
 
-/** Each queue's run is SUCCESS with its counts; a queue without a conversation is warned about. */
-async function closeDay(deps: PipelineDeps, plan: DayPlan, day: DayOutcome): Promise<void> {
+/**
+ * Each queue's run is SUCCESS with its counts and the day's API usage (the same on every queue of the
+ * date); a queue without a conversation is warned about.
+ */
+async function closeDay(deps: PipelineDeps, plan: DayPlan, day: DayOutcome, usage: ApiUsage): Promise<void> {
   const summary = day.summary!;
   day.retryable = summary.byStatus.failed ?? 0;
   for (const q of plan.queueIds) {
@@ -152,7 +158,7 @@ async function closeDay(deps: PipelineDeps, plan: DayPlan, day: DayOutcome): Pro
       plan.processDate,
       q,
       'SUCCESS',
-      counts ?? { conversations: 0, recordings: 0 },
+      { ...(counts ?? { conversations: 0, recordings: 0 }), ...usage },
       null,
     );
   }
@@ -173,6 +179,7 @@ async function failDay(
   plan: DayPlan,
   day: DayOutcome,
   caught: unknown,
+  usage: ApiUsage,
 ): Promise<DayOutcome> {
   const e = deps.signal?.aborted && !(caught instanceof InterruptedError) ? new InterruptedError() : caught;
   let message = redactText(errorMessage(e));
@@ -181,7 +188,7 @@ async function failDay(
   }
   day.error = message;
   for (const q of plan.queueIds) {
-    await finishRun(deps.db, plan.processDate, q, 'FAILED', {}, message).catch(() => {});
+    await finishRun(deps.db, plan.processDate, q, 'FAILED', { ...usage }, message).catch(() => {});
   }
   if (e instanceof InterruptedError) throw e;
   const log = deps.logger.child({ processDate: plan.processDate });

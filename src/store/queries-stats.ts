@@ -25,7 +25,7 @@ export async function recordingsByDay(db: Db, from: string, to: string): Promise
   return [...out.values()];
 }
 
-/** Genesys API calls per process date, as recorded in the runs' counts (see queries-api-calls.ts). */
+/** Genesys API calls per process date, as recorded in the runs' counts (see pipeline/api-usage.ts). */
 export async function apiCallsByDay(db: Db, from: string, to: string) {
   // Every queue row of a date carries the same per-date figures, so max() reads them once.
   return db

@@ -222,6 +222,17 @@ describe('audio-extract run against the emulator', () => {
     for (const b of status.batches) expect(polledJobIds.has(b.jobId)).toBe(true);
   });
 
+  it('records the Genesys API calls of the run with its runs, for the dashboard chart (not only under serve)', async () => {
+    const res = await cli(['status', '--date', DATE, '--json'], env);
+    const status = JSON.parse(res.stdout) as { runs: { counts: Record<string, number> }[] };
+    // What Genesys' rate limit counts: /api/v2 requests (not the token, not the downloads).
+    const apiCalls = emu.journal.entries().filter((e) => e.path.startsWith('/api/v2/')).length;
+    expect(apiCalls).toBeGreaterThan(0);
+    for (const r of status.runs) {
+      expect(r.counts).toMatchObject({ apiCalls, apiRateLimited: 0 });
+    }
+  });
+
   it('running the same date again submits nothing, changes no file and sends no second e-mail', async () => {
     const dir = join(dataDir, 'audio', DATE);
     const before = new Map<string, number>();

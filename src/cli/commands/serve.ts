@@ -72,13 +72,7 @@ export async function startService(
     const queue = await startJobQueue(store, logger);
     closers.push(() => queue.stop());
     const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
-    const observer = {
-      db: deps.db,
-      metrics,
-      genesysStats: () => deps.genesys.stats(),
-      clock: deps.clock,
-      logger,
-    };
+    const observer = { db: deps.db, metrics, clock: deps.clock, logger };
     await workDays(queue, deps, (plan, run) => observeDayRun(observer, plan, run));
     const start = (request: DayRequest) => startDays({ ...deps, queue }, request);
     if (opts.schedule) {

@@ -21,15 +21,19 @@ function niceMax(v) {
   return [1, 2, 5, 10].map((m) => m * p).find((n) => n >= v);
 }
 
+/** Gridlines at 0, the middle and the top, labelled only where the value is a whole number. */
+export function axisTicks(yMax) {
+  return [0, 0.5, 1].filter((f) => Number.isInteger(yMax * f)).map((f) => ({ f, value: yMax * f }));
+}
+
 function frame(yMax, label) {
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
   const plotH = H - M.top - M.bottom;
-  for (const f of [0, 0.5, 1]) {
+  // Counts are whole numbers: a tick of 0.5 would be rounded into a second "1" (0, 1, 1).
+  for (const { f, value } of axisTicks(yMax)) {
     const y = M.top + plotH * (1 - f);
     svg.append(s('line', { class: 'axis', x1: M.left, x2: W - M.right, y1: y, y2: y }));
-    svg.append(
-      s('text', { x: M.left - 6, y: y + 3, 'text-anchor': 'end' }, Math.round(yMax * f).toLocaleString()),
-    );
+    svg.append(s('text', { x: M.left - 6, y: y + 3, 'text-anchor': 'end' }, value.toLocaleString()));
   }
   return { svg, plotH, plotW: W - M.left - M.right, y: (v) => M.top + plotH * (1 - v / yMax) };
 }
@@ -55,9 +59,19 @@ function xLabels(svg, labels, band, every) {
   });
 }
 
+/** Instead of an empty frame: a chart with nothing to draw says so. */
+function noData(title) {
+  return h(
+    'figure',
+    { class: 'no-data', 'data-empty': 'true', 'aria-label': title },
+    h('p', { class: 'muted' }, 'No data yet.'),
+  );
+}
+
 /** rows: [{label, values: {key: n}}]; series: [[key, name, color]] stacked bottom-up in that order. */
 export function stackedBars(rows, series, title) {
   const totals = rows.map((r) => series.reduce((a, [k]) => a + (r.values[k] ?? 0), 0));
+  if (!totals.some((t) => t > 0)) return noData(title);
   const { svg, plotW, y } = frame(niceMax(Math.max(0, ...totals)), title);
   const band = plotW / Math.max(1, rows.length);
   rows.forEach((r, i) => {
@@ -94,6 +108,7 @@ export function stackedBars(rows, series, title) {
 
 /** bars: [{label, value, overlay?}] — overlay (e.g. 429s) is drawn inside its bar, same scale. */
 export function bars(rows, names, title) {
+  if (!rows.some((r) => r.value > 0 || r.overlay > 0)) return noData(title);
   const { svg, plotW, y } = frame(niceMax(Math.max(0, ...rows.map((r) => r.value))), title);
   const band = plotW / Math.max(1, rows.length);
   rows.forEach((r, i) => {
