@@ -108,17 +108,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (spec.limited) await deps.limiter.acquire(spec.signal);
       const headers: Record<string, string> = { ...spec.headers };
       let token: string | undefined;
-      if (spec.bearer) {
-        if (!deps.tokens) throw new Error('no token source configured');
-        token = await deps.tokens().get(spec.signal);
-        headers.authorization = `Bearer ${token}`;
-      }
-
-      const t0 = clock.now();
-      counters.calls[spec.endpoint] = (counters.calls[spec.endpoint] ?? 0) + 1;
+      let t0 = clock.now();
       let error: unknown;
       let res: WireResponse | undefined;
       try {
+        if (spec.bearer) {
+          if (!deps.tokens) throw new Error('no token source configured');
+          token = await deps.tokens().get(spec.signal);
+          headers.authorization = `Bearer ${token}`;
+        }
+        t0 = clock.now();
+        counters.calls[spec.endpoint] = (counters.calls[spec.endpoint] ?? 0) + 1;
         res = await deps.transport.send({
           call: spec.call,
           method: spec.call.method,
@@ -133,13 +133,20 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         });
       } catch (e) {
         if (spec.signal?.aborted) throw spec.signal.reason;
+        // The token request failed: nothing was sent here, and its own error is the answer.
+        if (token === undefined && spec.bearer) throw e;
         error = e;
+      } finally {
+        // The answer's count includes this request: it leaves the in-flight tally as its headers arrive.
+        if (spec.limited) {
+          if (res) observeRateHeaders(res);
+          deps.limiter.release();
+        }
       }
       const line = { endpoint: spec.endpoint, method: spec.call.method, path: spec.call.path, attempt: sent };
       if (res) {
         count(spec.endpoint, res.status);
         deps.logger?.debug({ ...line, status: res.status, ms: clock.now() - t0 }, 'genesys request');
-        if (spec.limited) observeRateHeaders(res);
 
         if (res.status === 401 && token !== undefined && !renewedAfter401) {
           // Expired or revoked bearer: fetch a new token once and replay; not a counted attempt.

@@ -1,18 +1,23 @@
-// In-process token bucket for one Genesys credential (STYLE §10). Separate from retry: retry decides
-// *whether* to try again; the limiter decides *when anybody* may send. Genesys counts requests per token
-// per minute (default 300, §9.1), so the bucket refills at ratePerMinute/60 per second with a small burst.
-// It also listens to the server: `observe()` slows down when inin-ratelimit-count approaches `allowed`
-// before `reset`, and `pause()` (a 429's Retry-After) stops every caller until the server allows again.
+// In-process rate limiter for one Genesys credential (STYLE §10). Separate from retry: retry decides
+// *whether* to try again; the limiter decides *when anybody* may send.
+//
+// Two sources, in this order:
+// - the server's window (rate-window.ts): while the inin-ratelimit-* headers say the window has room
+//   beyond a margin, counting what is in flight, a caller goes at once; at the margin everybody waits
+//   for the window's reset. A small day is then bound by the network, not by a pace it did not need.
+// - a token bucket at ratePerMinute/60 per second with a small burst, while nothing is known of the
+//   current window (before the first answer, and after a reset until the next answer).
+// A 429's Retry-After (`pause()`) stops every caller until the server allows again, whatever the window
+// seemed to say.
 import { type Clock, systemClock } from '../lib/clock.js';
+import { decideWindow, observeWindow, type WindowView } from './rate-window.js';
 import type { RateLimiter } from './types.js';
 
 export interface TokenBucketOptions {
-  /** Requests per minute for this credential, e.g. 300. */
+  /** Requests per minute for this credential, e.g. 300; also caps what one server window may spend. */
   ratePerMinute: number;
-  /** Requests that may go back-to-back after an idle period. Default min(5, rate per second, ≥1). */
+  /** Requests that may go back-to-back while the window is unknown. Default min(5, rate per second, ≥1). */
   burst?: number;
-  /** Fraction of `allowed` at which observe() starts spreading the remaining budget. Default 0.8. */
-  tightenAt?: number;
   clock?: Clock;
 }
 
@@ -20,15 +25,12 @@ export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter 
   const clock = opts.clock ?? systemClock;
   const ratePerMs = Math.max(opts.ratePerMinute, 1) / 60_000;
   const burst = Math.max(1, opts.burst ?? Math.min(5, Math.floor(opts.ratePerMinute / 60)));
-  const tightenAt = opts.tightenAt ?? 0.8;
 
   let tokens = burst;
   let refilledAt = clock.now();
   let pausedUntil = 0;
-  // While tightened, grants are spaced at least `spacingMs` apart until `tightUntil`.
-  let spacingMs = 0;
-  let tightUntil = 0;
-  let lastGrantAt = -Infinity;
+  let window: WindowView | undefined;
+  let inFlight = 0;
   let waited = 0;
   /** callers inside acquire() right now */
   let waiting = 0;
@@ -40,17 +42,22 @@ export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter 
     }
   }
 
-  /** ms until this caller may go; 0 = granted (and the token is taken). */
+  /** ms until this caller may go; 0 = granted (counted in flight until release()). */
   function tryTake(now: number): number {
     refill(now);
     if (now < pausedUntil) return pausedUntil - now;
-    if (now < tightUntil && now < lastGrantAt + spacingMs) return lastGrantAt + spacingMs - now;
-    if (tokens >= 1) {
+    const decision = decideWindow(window, inFlight, now, opts.ratePerMinute);
+    if (decision.kind === 'wait') return Math.max(1, decision.untilMs - now);
+    if (decision.kind === 'send') {
+      // The bucket keeps running, so it is not full of saved-up tokens when the window turns unknown.
+      tokens = Math.max(0, tokens - 1);
+    } else if (tokens >= 1) {
       tokens -= 1;
-      lastGrantAt = now;
-      return 0;
+    } else {
+      return Math.ceil((1 - tokens) / ratePerMs);
     }
-    return Math.ceil((1 - tokens) / ratePerMs);
+    inFlight++;
+    return 0;
   }
 
   return {
@@ -69,30 +76,20 @@ export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter 
       }
     },
 
+    release(): void {
+      inFlight = Math.max(0, inFlight - 1);
+    },
+
     idle(): boolean {
       const now = clock.now();
       refill(now);
-      return waiting === 0 && tokens >= 1 && now >= pausedUntil && now >= tightUntil;
+      if (waiting > 0 || now < pausedUntil) return false;
+      const decision = decideWindow(window, inFlight, now, opts.ratePerMinute);
+      return decision.kind === 'send' || (decision.kind === 'unknown' && tokens >= 1);
     },
 
-    observe({ allowed, count, resetSeconds }): void {
-      if (allowed === undefined || count === undefined || resetSeconds === undefined) return;
-      if (!(allowed > 0) || resetSeconds <= 0) return;
-      const now = clock.now();
-      const remaining = allowed - count;
-      if (remaining <= 0) {
-        // The server's window is spent: nobody gets through before it resets.
-        pausedUntil = Math.max(pausedUntil, now + resetSeconds * 1000);
-        return;
-      }
-      if (count >= allowed * tightenAt) {
-        // Spread what is left of the server's window evenly over the time until it resets.
-        const spacing = (resetSeconds * 1000) / remaining;
-        spacingMs = now < tightUntil ? Math.max(spacingMs, spacing) : spacing;
-        tightUntil = now + resetSeconds * 1000;
-      } else if (now >= tightUntil) {
-        spacingMs = 0;
-      }
+    observe(headers): void {
+      window = observeWindow(window, headers, clock.now());
     },
 
     pause(ms: number): void {

@@ -69,9 +69,11 @@ export interface GenesysClient {
 }
 
 export interface RateLimiter {
-  /** Resolves when the caller may send one request. */
+  /** Resolves when the caller may send one request; the request is then in flight until release(). */
   acquire(signal?: AbortSignal): Promise<void>;
-  /** Feed the inin-ratelimit-* headers of a response. */
+  /** A request acquire() let through was answered or failed: it is no longer in flight. */
+  release(): void;
+  /** Feed the inin-ratelimit-* headers of a response (decisions: rate-window.ts). */
   observe(headers: { allowed?: number; count?: number; resetSeconds?: number }): void;
   /** A 429 with Retry-After: pause every caller for ms. */
   pause(ms: number): void;

@@ -65,23 +65,43 @@ describe('token bucket limiter', () => {
     expect(clock.t).toBe(3_000);
   });
 
-  it('observe() spreads the remaining server budget when count nears allowed', async () => {
+  it('while the server says its window has room, callers go at once, beyond the steady rate', async () => {
     const clock = fakeClock(0);
-    const limiter = createTokenBucketLimiter({ ratePerMinute: 6000, clock }); // 100/s: never the bottleneck
-    limiter.observe({ allowed: 300, count: 290, resetSeconds: 20 }); // 10 left for 20 s → one per 2 s
-    const times = await grantTimes(limiter, clock, 3);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(2_000);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(2_000);
-  });
-
-  it('observe() ignores counts well below the limit', async () => {
-    const clock = fakeClock(0);
-    const limiter = createTokenBucketLimiter({ ratePerMinute: 6000, clock });
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 300, clock }); // 5/s, burst 5
     limiter.observe({ allowed: 300, count: 10, resetSeconds: 50 });
-    expect(await grantTimes(limiter, clock, 3)).toEqual([0, 0, 0]);
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      await limiter.acquire();
+      times.push(clock.t);
+      limiter.release();
+    }
+    expect(new Set(times)).toEqual(new Set([0]));
+    expect(limiter.waitedMs()).toBe(0);
   });
 
-  it('observe() with the budget spent waits for the reset', async () => {
+  it('stops at the margin, counting what is in flight, and waits for the window to reset', async () => {
+    const clock = fakeClock(0);
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 300, clock });
+    limiter.observe({ allowed: 300, count: 270, resetSeconds: 20 }); // margin 15: 15 more may go
+    for (let i = 0; i < 15; i++) await limiter.acquire(); // none answered yet: all 15 in flight
+    expect(clock.t).toBe(0);
+    await limiter.acquire(); // 270 + 15 in flight = 285: the margin
+    expect(clock.t).toBe(20_000);
+  });
+
+  it('answers free the in-flight tally: with the count still low, callers keep going', async () => {
+    const clock = fakeClock(0);
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 300, clock });
+    limiter.observe({ allowed: 300, count: 1, resetSeconds: 60 });
+    for (let i = 0; i < 280; i++) await limiter.acquire(); // 1 + 280 in flight < 285
+    expect(clock.t).toBe(0);
+    for (let i = 0; i < 280; i++) limiter.release();
+    limiter.observe({ allowed: 300, count: 100, resetSeconds: 59 }); // what the server had counted
+    await limiter.acquire();
+    expect(clock.t).toBe(0);
+  });
+
+  it('a window spent by the server (count = allowed) waits for its reset', async () => {
     const clock = fakeClock(0);
     const limiter = createTokenBucketLimiter({ ratePerMinute: 6000, clock });
     limiter.observe({ allowed: 300, count: 300, resetSeconds: 7 });
@@ -89,14 +109,32 @@ describe('token bucket limiter', () => {
     expect(clock.t).toBe(7_000);
   });
 
-  it('the tightening ends after the reset window', async () => {
+  it('after the reset, nothing is known until the next answer: the steady rate applies', async () => {
     const clock = fakeClock(0);
-    const limiter = createTokenBucketLimiter({ ratePerMinute: 6000, clock });
-    limiter.observe({ allowed: 100, count: 95, resetSeconds: 5 });
-    clock.t = 10_000;
-    limiter.observe({ allowed: 100, count: 1, resetSeconds: 60 });
-    const times = await grantTimes(limiter, clock, 3);
-    expect(times[2]! - times[0]!).toBeLessThan(100);
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 300, clock }); // 5/s, burst 5
+    limiter.observe({ allowed: 300, count: 10, resetSeconds: 5 });
+    clock.t = 10_000; // the window has reset; no answer since
+    const times = await grantTimes(limiter, clock, 7);
+    expect(times).toEqual([10_000, 10_000, 10_000, 10_000, 10_000, 10_200, 10_400]);
+  });
+
+  it('a lower configured budget caps what one window may spend', async () => {
+    const clock = fakeClock(0);
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 100, clock }); // margin 5 of 100
+    limiter.observe({ allowed: 300, count: 90, resetSeconds: 30 });
+    for (let i = 0; i < 5; i++) await limiter.acquire();
+    expect(clock.t).toBe(0);
+    await limiter.acquire();
+    expect(clock.t).toBe(30_000);
+  });
+
+  it('a 429 pause wins over a window that seemed to have room', async () => {
+    const clock = fakeClock(0);
+    const limiter = createTokenBucketLimiter({ ratePerMinute: 300, clock });
+    limiter.observe({ allowed: 300, count: 10, resetSeconds: 50 });
+    limiter.pause(3_000);
+    await limiter.acquire();
+    expect(clock.t).toBe(3_000);
   });
 
   it('idle() is true only while a request would go at once and nobody waits', async () => {
