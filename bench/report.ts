@@ -21,6 +21,8 @@ export interface Scenario {
   phasesMs?: { startup: number; work: number; exit: number };
   /** CLI runs: creating the embedded database in the fresh DATA_DIR, before (not part of) the wall time */
   dbCreateMs?: number;
+  /** CLI runs: peak RSS of that first command (MB) */
+  dbCreatePeakRssMb?: number | null;
 }
 
 export interface Derived {
@@ -109,6 +111,7 @@ export function scenarioTable(rows: { s: Scenario; d: Derived }[]): string {
     line('– first request → last response', (r) => sec(r.s.phasesMs?.work)),
     line('– last response → process exit', (r) => sec(r.s.phasesMs?.exit)),
     line('database creation before the run (first run only, not in wall time)', (r) => sec(r.s.dbCreateMs)),
+    line('– its peak RSS', (r) => (r.s.dbCreatePeakRssMb ? `${f(r.s.dbCreatePeakRssMb, 0)} MB` : '–')),
     line('recordings downloaded', (r) => String(r.s.downloaded ?? '–')),
     line('MB downloaded', (r) => f(r.s.bytes === undefined ? undefined : r.s.bytes / 1e6)),
     line('API calls (/api/v2, rate-limited)', (r) => String(r.s.journal?.apiCalls ?? '–')),

@@ -130,6 +130,7 @@ async function oursScenario(
       journal,
       peakRssMb: r.peakRssMb,
       dbCreateMs: r.dbCreateMs,
+      dbCreatePeakRssMb: r.dbCreatePeakRssMb,
       phasesMs: {
         startup: journal.firstRequestAt - r.spawnedAt,
         work: journal.lastResponseAt - journal.firstRequestAt,
@@ -326,6 +327,16 @@ function targets(
     dd.rate429 === undefined ? undefined : dd.rate429 + (fatal ?? 0),
     (v) => v < 0.01,
     `${def?.s.journal?.status429 ?? '–'} of ${def?.s.journal?.apiCalls ?? '–'} (${fmt.pct(dd.rate429)}), exit ${def?.s.exitCode ?? '–'}`,
+  );
+  // The first command on a new DATA_DIR creates the embedded database: what a new user waits for, and
+  // what a small VM or a 512 MB container must survive.
+  const firstMs = def?.s.dbCreateMs;
+  const firstRss = def?.s.dbCreatePeakRssMb ?? undefined;
+  add(
+    'first command on a new DATA_DIR ≤ 2 s and ≤ 350 MB peak RSS',
+    firstMs === undefined || firstRss === undefined ? undefined : Math.max(firstMs / 2000, firstRss / 350),
+    (v) => v <= 1,
+    `${fmt.sec(firstMs)}, ${fmt.f(firstRss, 0)} MB`,
   );
   add(
     'default mode ≥ 2× faster than the seed flow',

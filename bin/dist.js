@@ -9,13 +9,25 @@
 // it is ~450 small modules under one 179 KB package.json, and Node 22.21+/24 parse that package.json
 // again for each of them (nodejs/node#60397), so importing drizzle-orm/pglite took 1.6 s on Node 24.21
 // against 0.16 s on Node 20 (bundled: 0.08 s on both).
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Source trees mirrored into dist/ (drizzle/ holds the migrations, found relative to src/store). */
 const TREES = ['src', 'drizzle'];
 const STAMP = '.sources.json';
+/** Kept across builds: the database image, checked against the installed code when it is used. */
+const KEEP = 'db-image';
 
 /** `[relative path, size, mtime]` of every file under the source trees, sorted. */
 export function sourceStamp(root) {
@@ -106,7 +118,10 @@ export async function buildDist(root) {
   const { transform } = await import('esbuild');
   const out = path.join(root, 'dist');
   const before = sourceStamp(root);
-  rmSync(out, { recursive: true, force: true });
+  // dist/db-image/ (bin/db-image.js) is not built from the sources here: it says itself what it was made from.
+  const previous = existsSync(out) ? readdirSync(out) : [];
+  for (const name of previous.filter((n) => n !== KEEP))
+    rmSync(path.join(out, name), { recursive: true, force: true });
   const compiled = new Map();
   const drizzle = new Set();
   for (const [rel] of before) {
@@ -155,4 +170,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   process.stdout.write(
     `audio-extract: built dist/ from ${files} source files in ${Math.round(performance.now() - started)} ms\n`,
   );
+  // In its own process: creating a database takes ~800 MB for a few seconds, and where that is more than
+  // the machine has, the install must still succeed (new databases are then created without the image).
+  const image = spawnSync(process.execPath, [path.join(root, 'bin', 'db-image.js')], { stdio: 'inherit' });
+  if (image.status !== 0) {
+    process.stderr.write(
+      `audio-extract: the database image was not built (${image.signal ?? `exit ${image.status}`}); ` +
+        'a new DATA_DIR will create its database without it, which is slower (run `npm run build` to try again)\n',
+    );
+  }
 }

@@ -1,6 +1,6 @@
 // Opens the database: embedded PGlite under DATA_DIR/db by default, PostgreSQL when DATABASE_URL is set.
 // Both run the same schema and the same forward-only migrations (./drizzle). See docs/decisions/0002.
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import pg from 'pg';
 import { EnvironmentError, errorMessage } from '../lib/errors.js';
 import { DATABASE_MODES, restrictTree } from '../lib/file-modes.js';
 import { redactText } from '../lib/redact.js';
+import { installedImageDir, unpackDatabaseImage, usableImage } from './db-image.js';
 import { acquireLock } from './dir-lock.js';
 import * as schema from './schema.js';
 
@@ -36,7 +37,7 @@ export interface DbHandle {
 /** More set-up, run once the migrations are done, before the handle is returned. */
 export type SetUp = (store: DbHandle) => Promise<void>;
 
-const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const MIGRATION_LOCK_KEY = 727_001;
 
 /** DATA_DIR unusable for the database (a parent is a file, no permission, read-only, full): say so. */
@@ -84,13 +85,13 @@ export async function lockDataDir(dir: string): Promise<() => void> {
  * meanwhile. PG_VERSION, one of initdb's files, is fixed last: owner-only, it says there is nothing to do
  * (a walk of the ~1,000 files took 55-100 ms here, on every open otherwise).
  */
-async function restrictDatabaseFiles(dir: string): Promise<void> {
+async function restrictDatabaseFiles(dir: string, always = false): Promise<void> {
   const marker = join(dir, 'PG_VERSION');
   const mode = await stat(marker).then(
     (s) => s.mode & 0o7777,
     () => undefined,
   );
-  if (mode === DATABASE_MODES.file) return;
+  if (mode === DATABASE_MODES.file && !always) return;
   await restrictTree(dir, DATABASE_MODES, mode === undefined ? undefined : marker);
 }
 
@@ -105,12 +106,37 @@ const PGLITE_START_PARAMS = [
   ...['-c', 'shared_buffers=16MB', '-c', 'max_connections=10'],
 ];
 
-async function openPglite(dir: string, setUp?: SetUp): Promise<DbHandle> {
+/**
+ * A new database starts as a copy of the image built at install time (db-image.ts, ADR 0014) instead of
+ * PGlite's initdb (7-10 s and ~800 MB of memory here); without a usable image, initdb runs as before.
+ * An unpack that fails is cleared, so initdb finds the directory as it was.
+ */
+async function startFromImage(dir: string, imageDir: string | false): Promise<boolean> {
+  if (imageDir === false || existsSync(join(dir, 'PG_VERSION'))) return false;
+  const image = usableImage(imageDir, MIGRATIONS);
+  if (!image.file) return false;
+  try {
+    return await unpackDatabaseImage(dir, image.file);
+  } catch (e) {
+    // A full disk or a read-only DATA_DIR would stop initdb too: say so now. A bad image is not fatal.
+    const environment = unusableDir(e, dir);
+    if (environment !== e) throw environment;
+    return false;
+  }
+}
+
+async function openPglite(
+  dir: string,
+  setUp?: SetUp,
+  imageDir: string | false = installedImageDir(),
+): Promise<DbHandle> {
   const unlock = await lockDataDir(dir);
   try {
+    const unpacked = await startFromImage(dir, imageDir);
     const client = new PGlite(dir, { startParams: PGLITE_START_PARAMS });
     await client.waitReady;
-    await restrictDatabaseFiles(dir);
+    // The first start of an unpacked image writes files of its own (pg_internal.init) with PGlite's modes.
+    await restrictDatabaseFiles(dir, unpacked);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
     const sql: SqlExecutor = {
@@ -211,7 +237,9 @@ export async function openDb(opts: {
   databaseUrl?: string;
   dataDir: string;
   setUp?: SetUp;
+  /** embedded only: where the image of a new database is (default: the installed one); false = initdb */
+  imageDir?: string | false;
 }): Promise<DbHandle> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.setUp);
-  return openPglite(join(opts.dataDir, 'db'), opts.setUp);
+  return openPglite(join(opts.dataDir, 'db'), opts.setUp, opts.imageDir);
 }
