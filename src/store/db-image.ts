@@ -8,8 +8,8 @@
 // JSON description beside it. It is used only when it was made by the PGlite version now installed and
 // from migrations that are a prefix of the ones now in drizzle/: an image older than the code is fine,
 // the migrations after it run on open as on any existing database.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,15 +234,16 @@ export async function unpackDatabaseImage(dir: string, image: string): Promise<b
   try {
     const tar = await promisify(gunzip)(await readFile(image));
     let done: Entry | undefined;
+    // Synchronous writes: ~1,000 small files took 70-100 ms so, against 370-670 ms through the thread pool.
     for (const e of entries(tar)) {
       const target = resolveInside(dir, e.name);
-      if (e.type === 'dir') await mkdir(target, { recursive: true, mode: DATABASE_MODES.dir });
+      if (e.type === 'dir') mkdirSync(target, { recursive: true, mode: DATABASE_MODES.dir });
       else if (e.name === DONE_MARK) done = e;
-      else await writeOwnerOnly(target, e.data);
+      else writeOwnerOnly(target, e.data);
     }
     if (!done)
       throw new AppError('DB_IMAGE_INVALID', `${image} holds no ${DONE_MARK}: rebuild it with npm run build`);
-    await writeOwnerOnly(path.join(dir, DONE_MARK), done.data);
+    writeOwnerOnly(path.join(dir, DONE_MARK), done.data);
   } catch (e) {
     // Leave the directory as it was found, so initdb can still create the database in it.
     for (const n of (await readdir(dir)).filter((n) => !isLockFile(n)))
@@ -253,11 +254,7 @@ export async function unpackDatabaseImage(dir: string, image: string): Promise<b
   return true;
 }
 
-async function writeOwnerOnly(file: string, data: Buffer): Promise<void> {
-  const fh = await open(file, 'wx', DATABASE_MODES.file);
-  try {
-    await fh.writeFile(data);
-  } finally {
-    await fh.close();
-  }
+/** A new file, owner-only from its creation ('wx': never over an existing one). */
+function writeOwnerOnly(file: string, data: Buffer): void {
+  writeFileSync(file, data, { mode: DATABASE_MODES.file, flag: 'wx' });
 }
