@@ -9,6 +9,7 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import { prepareJobQueue } from '../scheduler/job-queue.js';
 import { type AudioStorage, openStorage, protectDataDir } from '../storage/index.js';
 import { type DbHandle, openDb } from '../store/db.js';
+import { startStatusSnapshots } from './status-snapshot.js';
 
 export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
   // Logs go to stderr so stdout carries only the command's own output (and --json stays parseable).
@@ -94,7 +95,14 @@ export interface Composed {
 /** Everything the pipeline needs. The caller must `close()` it (also on error). */
 export async function compose(
   config: Config,
-  opts: { logger?: Logger; signal?: AbortSignal; clock?: Clock; json?: boolean } = {},
+  opts: {
+    logger?: Logger;
+    signal?: AbortSignal;
+    clock?: Clock;
+    json?: boolean;
+    /** the command holding the embedded database, named in the live view `status` shows meanwhile */
+    statusSnapshot?: string;
+  } = {},
 ): Promise<Composed> {
   const logger = opts.logger ?? loggerFor(config, { json: opts.json });
   const clock = opts.clock ?? systemClock;
@@ -129,10 +137,16 @@ export async function compose(
     await genesys.close();
     throw e;
   }
+  // PostgreSQL is shared: `status` reads it directly. The embedded database needs the snapshot.
+  const snapshots =
+    opts.statusSnapshot && store.kind === 'pglite'
+      ? startStatusSnapshots({ db: store.db, dataDir: config.DATA_DIR, command: opts.statusSnapshot, logger })
+      : undefined;
   return {
     deps: { config, db: store.db, genesys, storage, logger, clock, signal: opts.signal },
     store,
     close: async () => {
+      await snapshots?.stop();
       await genesys.close();
       await storage.close();
       await store.close();

@@ -14,8 +14,19 @@ function shortPath(where: string): string {
   return rel.startsWith('..') ? where : rel;
 }
 
+/** A queue as a person reads it: its name where known (--json keeps the ids). */
+export function queueLabel(
+  id: string,
+  names: Readonly<Record<string, string>> | ReadonlyMap<string, string> = {},
+): string {
+  return (names instanceof Map ? names.get(id) : (names as Record<string, string>)[id]) ?? id;
+}
+
 export function formatOutcome(o: DayOutcome): string {
-  const lines = [`${o.processDate}  ${o.status}  queues: ${o.queueIds.join(', ')}`];
+  const names = o.summary?.queueNames ?? {};
+  const lines = [
+    `${o.processDate}  ${o.status}  queues: ${o.queueIds.map((q) => queueLabel(q, names)).join(', ')}`,
+  ];
   if (o.summary) {
     const s = o.summary;
     const by = Object.entries(s.byStatus)
@@ -33,7 +44,9 @@ export function formatOutcome(o: DayOutcome): string {
     lines.push(`  manifest: ${shortPath(s.manifest)} (and manifest.csv, _SUCCESS)`);
   }
   for (const q of o.emptyQueues)
-    lines.push(`  warning: queue ${q} had no agent-handled conversation that day`);
+    lines.push(
+      `  warning: queue ${q}${names[q] ? ` (${names[q]})` : ''} had no agent-handled conversation that day`,
+    );
   if (o.error) lines.push(`  error: ${o.error}`);
   lines.push(`  notification: ${o.notified ? 'sent' : 'not sent'}`);
   return `${lines.join('\n')}\n`;

@@ -47,6 +47,17 @@ const intIn = (min: number, max: number, def: number) =>
       .max(max, `must be at most ${max}`)
       .default(def),
   );
+/** true/false (also 1/0, yes/no, any case); unset or empty is false. */
+const booleanVar = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+        errorMap: () => ({ message: 'must be true or false' }),
+      })
+      .default('false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
 const commaList = (item: z.ZodString, what: string) =>
   z.preprocess(
     (v) =>
@@ -133,15 +144,7 @@ export const ENV = {
     secret: false,
   },
   DATA_GROUP_READ: {
-    schema: z.preprocess(
-      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
-      z
-        .enum(['true', 'false', '1', '0', 'yes', 'no'], {
-          errorMap: () => ({ message: 'must be true or false' }),
-        })
-        .default('false')
-        .transform((v) => v === 'true' || v === '1' || v === 'yes'),
-    ),
+    schema: booleanVar(),
     example: 'false',
     secret: false,
   },
@@ -266,16 +269,15 @@ export const ENV = {
     secret: false,
   },
   S3_FORCE_PATH_STYLE: {
-    schema: z.preprocess(
-      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined),
-      z
-        .enum(['true', 'false', '1', '0', 'yes', 'no'], {
-          errorMap: () => ({ message: 'must be true or false' }),
-        })
-        .default('false')
-        .transform((v) => v === 'true' || v === '1' || v === 'yes'),
-    ),
+    schema: booleanVar(),
     example: 'true',
+    secret: false,
+  },
+  // What the manifest tells about each call (issue 17). Caller and dialled numbers are personal data:
+  // neither stored nor written unless asked for.
+  MANIFEST_ANI_DNIS: {
+    schema: booleanVar(),
+    example: 'false',
     secret: false,
   },
 } as const;

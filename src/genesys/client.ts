@@ -26,6 +26,7 @@ import {
 } from '../contracts/genesys.js';
 import { systemClock } from '../lib/clock.js';
 import { pageConversationDetails } from './details.js';
+import { directoryCalls } from './directory.js';
 import { createDownloader } from './download.js';
 import { GenesysHttpError, GenesysInvalidInputError, GenesysProtocolError } from './errors.js';
 import { createExecutor, type EndpointName } from './executor.js';
@@ -206,6 +207,8 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     },
 
     download: createDownloader(executor, policyForApi(opts.apiBaseUrl)),
+
+    ...directoryCalls(apiClient),
 
     async checkCredentials(signal) {
       await tokens!.fetchNew(signal);

@@ -23,7 +23,10 @@ export type EndpointName =
   | 'recordings'
   | 'batchSubmit'
   | 'batchStatus'
-  | 'download';
+  | 'download'
+  | 'users'
+  | 'queues'
+  | 'wrapUpCodes';
 
 export interface CallSpec<T> {
   endpoint: EndpointName;

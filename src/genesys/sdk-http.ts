@@ -45,8 +45,10 @@ export class GenesysSdkHttpClient extends platformClient.AbstractHttpClient {
     if (!ctx) throw new Error('SDK call made outside withSdkContext()');
     const url = new URL(options.url);
     for (const [k, v] of Object.entries(options.params ?? {})) {
+      // A list (the SDK's "multi" collection format, e.g. users by id) is the parameter repeated.
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
       // The SDK serialises unset optional params as '' — drop them rather than send `mediaFormats=`.
-      if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+      else if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.headers ?? {})) {

@@ -7,6 +7,9 @@ import type {
   BatchDownloadRequest,
   Recording,
   RecordingMetadata,
+  RoutingQueue,
+  User,
+  WrapupCode,
 } from '../contracts/genesys.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -31,7 +34,7 @@ export interface DownloadResponse {
 }
 
 export interface ApiCallStats {
-  /** calls by logical endpoint name (token, detailsQuery, recordingMetadata, recordings, batchSubmit, batchStatus, download); every HTTP request counts, retries included */
+  /** calls by logical endpoint name (token, detailsQuery, recordingMetadata, recordings, batchSubmit, batchStatus, download, users, queues, wrapUpCodes); every HTTP request counts, retries included */
   calls: Record<string, number>;
   /** HTTP status counts by endpoint, e.g. { detailsQuery: { '200': 10, '429': 1 } } */
   statuses: Record<string, Record<string, number>>;
@@ -57,6 +60,15 @@ export interface GenesysClient {
    * GenesysUrlRefusedError before anything is sent to it (url-policy.ts).
    */
   download(resultUrl: string, signal?: AbortSignal): Promise<DownloadResponse>;
+  /**
+   * Users by id, departed ones included (state=any), 100 ids a request; ids Genesys does not know are
+   * absent from the answer. Needs directory:user:view (a 403 throws GenesysHttpError).
+   */
+  usersById(ids: readonly string[], signal?: AbortSignal): Promise<User[]>;
+  /** Queues by id, 100 ids a request (routing:queue:view). */
+  queuesById(ids: readonly string[], signal?: AbortSignal): Promise<RoutingQueue[]>;
+  /** Every wrap-up code of the org, page by page (routing:wrapupCode:view). */
+  wrapUpCodes(signal?: AbortSignal): Promise<WrapupCode[]>;
   /** One token request; throws GenesysAuthError with a clear cause on bad credentials/region. */
   checkCredentials(signal?: AbortSignal): Promise<void>;
   stats(): ApiCallStats;

@@ -26,6 +26,8 @@ export const runSchema = {
   properties: {
     processDate: DATE,
     queueId: { type: 'string' },
+    /** the queue's name in Genesys, null until a run has looked it up */
+    queueName: NULLABLE_STRING,
     status: runStatusSchema,
     attempts: { type: 'integer' },
     counts: COUNTS,

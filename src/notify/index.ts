@@ -6,6 +6,7 @@ export {
   formatDuration,
   type NotificationInput,
   type NotificationPayload,
+  type QueueLabel,
   type RunOutcome,
   type RunSummary,
 } from './payload.js';

@@ -6,9 +6,12 @@ import { redactText } from '../lib/redact.js';
 
 export type RunOutcome = 'success' | 'empty' | 'failed';
 
+/** A queue the run covered: its id, or its id and name (the name is shown, the id on hover). */
+export type QueueLabel = string | { id: string; name?: string | null };
+
 export interface RunSummary {
-  /** Queue ids (or names) the run covered. */
-  queues: string[];
+  /** The queues the run covered. */
+  queues: QueueLabel[];
   conversations: number;
   recordings: number;
   /** Recordings per final status, e.g. `{ downloaded: 120, unavailable: 2 }`. */
@@ -95,6 +98,12 @@ function failureRows(failures: RunSummary['failures']): string[] {
   return rows;
 }
 
+/** People know queues by name; the id stays at hand on hover, for a ticket to Genesys support. */
+function queueHtml(q: QueueLabel): string {
+  if (typeof q === 'string') return escapeHtml(q);
+  return q.name ? `<span title="${escapeHtml(q.id)}">${escapeHtml(q.name)}</span>` : escapeHtml(q.id);
+}
+
 function summaryHtml(outcome: RunOutcome, s: RunSummary): string {
   const parts: string[] = [];
   if (outcome === 'failed') {
@@ -105,7 +114,7 @@ function summaryHtml(outcome: RunOutcome, s: RunSummary): string {
     parts.push('<p>No se encontraron conversaciones para procesar.</p>');
   }
   const items = [
-    `<li>Colas: ${s.queues.length > 0 ? escapeHtml(s.queues.join(', ')) : '(ninguna)'}</li>`,
+    `<li>Colas: ${s.queues.length > 0 ? s.queues.map(queueHtml).join(', ') : '(ninguna)'}</li>`,
     `<li>Conversaciones: ${s.conversations}</li>`,
     `<li>Grabaciones: ${s.recordings}</li>`,
     `<li>Duración total: ${formatDuration(s.totalDurationMs)}</li>`,

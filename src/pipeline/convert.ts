@@ -89,6 +89,8 @@ export async function fetchConvertedRecordings(
             : v.kind === 'download'
               ? 'Genesys returned no playable media'
               : v.reason,
+          startTime: r.startTime ?? null,
+          endTime: r.endTime ?? null,
         });
         if (playable) toFetch.push({ recordingId: r.id, url });
         else if (v.kind !== 'wait') result.unavailable++;

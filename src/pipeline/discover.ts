@@ -1,5 +1,7 @@
 // Stage 1: find the day's conversations for the configured queues and record the agent-handled ones.
+import type { AnalyticsConversation } from '../contracts/genesys.js';
 import { conversationFacts } from '../genesys/conversation-facts.js';
+import { conversationPeople } from '../genesys/conversation-people.js';
 import { localDateOf, localDayInterval } from '../lib/dates.js';
 import { type ConversationRow, upsertConversations } from '../store/conversations.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
@@ -70,6 +72,7 @@ export async function discover(
       direction: f.direction,
       state: f.ready ? 'ready' : 'not_ready',
       recorded: f.recorded,
+      ...peopleColumns(c, f.agentUserIds, config.MANIFEST_ANI_DNIS),
     });
     if (buffer.length >= FLUSH_EVERY) await flush();
     deps.onProgress?.({ processDate: plan.processDate, stage: 'discover', done: result.seen });
@@ -77,4 +80,15 @@ export async function discover(
   await flush();
   logger.info({ stage: 'discover', processDate: plan.processDate, ...result }, 'discovery done');
   return result;
+}
+
+/** The manifest's facts about the people of the call (issue 17); the numbers only when allowed. */
+function peopleColumns(c: AnalyticsConversation, agentUserIds: readonly string[], withNumbers: boolean) {
+  const people = conversationPeople(c);
+  return {
+    agentNames: agentUserIds.map((id) => people.agentNames.get(id) ?? null),
+    wrapUps: people.wrapUps,
+    ani: withNumbers ? people.ani : null,
+    dnis: withNumbers ? people.dnis : null,
+  };
 }

@@ -153,6 +153,8 @@ async function lookUpMetadata(
         fileState: r.fileState ?? null,
         state: v.kind === 'download' ? 'pending' : v.kind === 'wait' ? 'waiting' : 'unavailable',
         reason: v.kind === 'download' ? null : v.reason,
+        startTime: r.startTime ?? null,
+        endTime: r.endTime ?? null,
       });
     }
     await recordLookup(db, c.conversationId, c.processDate, found);

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../lib/errors.js';
 import { buildNotification, NotifyError, type RunOutcome, sendNotification } from '../notify/index.js';
+import { queueNames } from '../store/directory-names.js';
 import { claimNotification, markNotification } from '../store/notifications.js';
 import type { PipelineDeps } from './deps.js';
 import type { DaySummary } from './report.js';
@@ -28,6 +29,8 @@ export async function notify(
     return { sent: false, reason: 'NOTIFY_URL not set' };
   }
   const s = input.summary;
+  // From the database, so a day that failed before its names were looked up still shows the known ones.
+  const names = await queueNames(db, input.queueIds);
   const payload = buildNotification({
     date: input.processDate,
     outcome: input.outcome,
@@ -35,7 +38,7 @@ export async function notify(
     message: config.EMAIL_MESSAGE,
     emails: [...config.EMAILS],
     summary: {
-      queues: [...input.queueIds],
+      queues: input.queueIds.map((id) => ({ id, name: names.get(id) ?? null })),
       conversations: s?.conversations ?? 0,
       recordings: s?.recordings ?? 0,
       byStatus: s?.byStatus ?? {},

@@ -5,6 +5,7 @@
 import type { ManifestLine } from '../storage/index.js';
 import { dayRows } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
+import { type DayNames, NO_NAMES, namedFields } from './names.js';
 
 export interface DaySummary {
   processDate: string;
@@ -15,6 +16,8 @@ export interface DaySummary {
   byStatus: Record<string, number>;
   /** counts per queue id: conversations, recordings, and recordings by manifest status */
   byQueue: Record<string, Record<string, number>>;
+  /** the names of the day's queues that are known, by id */
+  queueNames: Record<string, string>;
   totalDurationMs: number;
   failures: { reason: string; count: number }[];
 }
@@ -44,7 +47,12 @@ function lineStatus(r: Row): Pick<ManifestLine, 'status' | 'reason'> {
   }
 }
 
-export async function report(deps: PipelineDeps, processDate: string): Promise<DaySummary> {
+export async function report(
+  deps: PipelineDeps,
+  processDate: string,
+  /** the day's names (names.ts); without them the name fields are null */
+  names: DayNames = NO_NAMES,
+): Promise<DaySummary> {
   // Every stage logs where it starts, so a run that died can be placed from its log (docs/reliability.md).
   deps.logger.info({ stage: 'report', processDate }, 'writing the manifest');
   // Streamed: rows are read a page at a time and each line is written as it is made, so memory does not
@@ -91,6 +99,7 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
         bytes: r.state === 'downloaded' ? r.bytes : null,
         sha256: r.state === 'downloaded' ? r.sha256 : null,
         ...s,
+        ...namedFields(r, names),
       } as ManifestLine;
     }
   }
@@ -102,6 +111,7 @@ export async function report(deps: PipelineDeps, processDate: string): Promise<D
     recordings: recordingLines,
     byStatus,
     byQueue,
+    queueNames: Object.fromEntries(names.queues),
     totalDurationMs,
     failures: [...failures].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
   };

@@ -14,6 +14,7 @@ import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
 import { type DiscoverResult, discover } from './discover.js';
 import { type LookupResult, lookUpRecordings } from './lookup.js';
+import { lookUpNames } from './names.js';
 import { notify } from './notify.js';
 import { type DaySummary, report } from './report.js';
 
@@ -59,7 +60,8 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
       day.converted = await fetchConvertedRecordings(deps, plan.processDate);
     }
     stopIfInterrupted(deps);
-    day.summary = await report(deps, plan.processDate);
+    const names = await lookUpNames(deps, plan);
+    day.summary = await report(deps, plan.processDate, names);
     await closeDay(deps, plan, day, usage());
   } catch (caught) {
     return failDay(deps, plan, day, caught, usage());

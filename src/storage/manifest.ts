@@ -30,10 +30,33 @@ export interface ManifestLine {
   status: ManifestStatus;
   /** Why the recording is not downloaded (status other than `downloaded`). */
   reason: string | null;
+  // Names and call facts (issue 17; README "Output" documents each). Always written by the report; absent
+  // from manifests written before them. Lists follow the id list they describe, null where unknown.
+  /** name of queueId */
+  queueName?: string | null;
+  /** a name per entry of queueIds */
+  queueNames?: (string | null)[];
+  /** a name per entry of agentUserIds (participantName, else the directory's) */
+  agentNames?: (string | null)[];
+  /** each agent's manager (team leader), where the org sets one */
+  agentManagerIds?: (string | null)[];
+  agentManagerNames?: (string | null)[];
+  /** wrap-up code ids of the agents' finished wrap-up segments, in order (a code may repeat) */
+  wrapUpCodes?: string[];
+  /** a name and a note per entry of wrapUpCodes */
+  wrapUpNames?: (string | null)[];
+  wrapUpNotes?: (string | null)[];
+  /** the recording's own start and end (ISO-8601) where its metadata gives them */
+  recordingStart?: string | null;
+  recordingEnd?: string | null;
+  /** caller and dialled numbers: null unless MANIFEST_ANI_DNIS=true */
+  ani?: string | null;
+  dnis?: string | null;
 }
 
 const nullableString = z.string().nullable();
 const nullableInt = z.number().int().nonnegative().nullable();
+const nullableList = z.array(z.string().nullable());
 
 // Key order here is the key order on disk, and the column order of manifest.csv (manifest-csv.ts).
 export const manifestLineSchema = z
@@ -53,6 +76,18 @@ export const manifestLineSchema = z
     sha256: nullableString,
     status: z.enum(MANIFEST_STATUSES),
     reason: nullableString,
+    queueName: nullableString.optional(),
+    queueNames: nullableList.optional(),
+    agentNames: nullableList.optional(),
+    agentManagerIds: nullableList.optional(),
+    agentManagerNames: nullableList.optional(),
+    wrapUpCodes: z.array(z.string()).optional(),
+    wrapUpNames: nullableList.optional(),
+    wrapUpNotes: nullableList.optional(),
+    recordingStart: nullableString.optional(),
+    recordingEnd: nullableString.optional(),
+    ani: nullableString.optional(),
+    dnis: nullableString.optional(),
   })
   .strict();
 

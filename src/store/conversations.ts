@@ -31,6 +31,10 @@ export async function upsertConversations(db: Db, rows: readonly ConversationRow
         durationMs: sql`excluded.duration_ms`,
         state: sql`excluded.state`,
         recorded: sql`excluded.recorded`,
+        agentNames: sql`excluded.agent_names`,
+        wrapUps: sql`excluded.wrap_ups`,
+        ani: sql`excluded.ani`,
+        dnis: sql`excluded.dnis`,
         lookedUp: sql`case when ${conversations.state} = excluded.state then ${conversations.lookedUp} else false end`,
         updatedAt: sql`now()`,
       },
@@ -81,6 +85,9 @@ export interface FoundRecording {
   fileState: string | null;
   state: Extract<RecordingState, 'pending' | 'unavailable' | 'waiting'>;
   reason: string | null;
+  /** the recording's own start and end, as its metadata gives them */
+  startTime?: string | null;
+  endTime?: string | null;
 }
 
 interface Lookup {
@@ -129,6 +136,8 @@ async function writeLookups(db: Db, group: readonly Lookup[]): Promise<void> {
             state: sql`excluded.state`,
             reason: sql`excluded.reason`,
             fileState: sql`excluded.file_state`,
+            startTime: sql`excluded.start_time`,
+            endTime: sql`excluded.end_time`,
             updatedAt: sql`now()`,
           },
           setWhere: sql`${recordings.state} = 'waiting'`,

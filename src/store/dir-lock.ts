@@ -120,19 +120,24 @@ function startedAtMs(start: string): number | undefined {
 }
 
 /** The lock is held by a live process (or one on another host, which cannot be checked from here). */
-export class LockHeldError extends EnvironmentError {}
+export class LockHeldError extends EnvironmentError {
+  /** who holds it, when known (`status` shows that process' live view instead of this error) */
+  owner?: LockOwner;
+}
 
 function inUse(file: string, owner: LockOwner, what: string): LockHeldError {
   const here = owner.host === hostname();
   // A stale lock is taken over on its own; only an owner that cannot be checked needs a person.
   const unsure = !here || owner.start === null;
-  return new LockHeldError(
+  const held = new LockHeldError(
     'DB_IN_USE',
     `The embedded database ${what} is already in use by another audio-extract process ` +
       `(pid ${owner.pid}${here ? '' : ` on host ${owner.host}`}). Wait for it to finish or stop it; to run ` +
       'several workers at once, use PostgreSQL (DATABASE_URL).' +
       (unsure ? ` If that process is not running any more, delete ${file}.` : ''),
   );
+  held.owner = owner;
+  return held;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -148,6 +148,10 @@ export async function* dayRows(db: Db, processDate: string, pageSize = DAY_ROWS_
         conversationState: conversations.state,
         recorded: conversations.recorded,
         lookedUp: conversations.lookedUp,
+        agentNames: conversations.agentNames,
+        wrapUps: conversations.wrapUps,
+        ani: conversations.ani,
+        dnis: conversations.dnis,
       })
       .from(conversations)
       .where(
@@ -172,6 +176,8 @@ export async function* dayRows(db: Db, processDate: string, pageSize = DAY_ROWS_
         bytes: recordings.bytes,
         sha256: recordings.sha256,
         contentType: recordings.contentType,
+        startTime: recordings.startTime,
+        endTime: recordings.endTime,
       })
       .from(recordings)
       .where(sql`${recordings.conversationId} = any(${sql.param(page.map((c) => c.conversationId))}::text[])`)
@@ -197,6 +203,8 @@ export async function* dayRows(db: Db, processDate: string, pageSize = DAY_ROWS_
           bytes: null,
           sha256: null,
           contentType: null,
+          startTime: null,
+          endTime: null,
         };
         continue;
       }

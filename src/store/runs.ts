@@ -5,11 +5,15 @@ import { type RunState, runs } from './schema.js';
 
 export type RunRow = typeof runs.$inferSelect;
 
-/** A run row as JSON (`status --json`, the API): timestamps as ISO strings. */
-export function runRowJson(r: RunRow) {
+/**
+ * A run row as JSON (`status --json`, the API): timestamps as ISO strings, and the queue's name where
+ * one is known (`queueNames`, from directory-names.ts).
+ */
+export function runRowJson(r: RunRow, queueNames?: ReadonlyMap<string, string>) {
   return {
     processDate: r.processDate,
     queueId: r.queueId,
+    queueName: queueNames?.get(r.queueId) ?? null,
     status: r.status,
     attempts: r.attempts,
     counts: r.counts,

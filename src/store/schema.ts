@@ -89,9 +89,22 @@ export const conversations = pgTable(
     /** recordings looked up for the conversation in its current state */
     lookedUp: boolean('looked_up').notNull().default(false),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    // What the manifest tells about the call besides ids (issue 17), from the details query.
+    /** each agent's participantName, in the order of agent_user_ids (null where Genesys gave none) */
+    agentNames: jsonb('agent_names').$type<(string | null)[]>(),
+    /** the agents' finished wrap-up segments, in order: code id and note */
+    wrapUps: jsonb('wrap_ups').$type<WrapUp[]>(),
+    /** caller and dialled numbers: personal data, stored only with MANIFEST_ANI_DNIS=true */
+    ani: text('ani'),
+    dnis: text('dnis'),
   },
   (t) => [index('conversations_date_idx').on(t.processDate, t.state)],
 );
+
+export interface WrapUp {
+  code: string;
+  note: string | null;
+}
 
 export const batches = pgTable(
   'batches',
@@ -133,6 +146,9 @@ export const recordings = pgTable(
     sha256: text('sha256'),
     contentType: text('content_type'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** the recording's own start and end as its metadata gives them (ISO-8601; null when unknown) */
+    startTime: text('start_time'),
+    endTime: text('end_time'),
   },
   (t) => [
     primaryKey({ columns: [t.conversationId, t.recordingId] }),
@@ -158,4 +174,25 @@ export const notifications = pgTable(
     sentAt: ts('sent_at'),
   },
   (t) => [uniqueIndex('notifications_dedupe_uq').on(t.processDate, t.dedupeKey)],
+);
+
+/** What the ids in the data are called in Genesys: queues, users (with their manager) and wrap-up codes. */
+export const NAME_KINDS = ['queue', 'user', 'wrapUpCode'] as const;
+export type NameKind = (typeof NAME_KINDS)[number];
+
+/**
+ * Names looked up in Genesys (src/pipeline/names.ts), kept so every reader (manifest, status, dashboard,
+ * e-mail, API) shows the same ones, and a run that cannot look them up still has the last ones known.
+ */
+export const directoryNames = pgTable(
+  'directory_names',
+  {
+    kind: text('kind').$type<NameKind>().notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    /** users: their manager's user id, where the org sets one */
+    managerId: text('manager_id'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.id] })],
 );

@@ -100,6 +100,24 @@ describe('buildNotification', () => {
     expect(p.htmlContent).not.toContain('Fallos por motivo');
   });
 
+  it('names the queues, with the id on hover, and shows the id of a queue without a known name', () => {
+    const p = buildNotification(
+      input({
+        summary: {
+          ...input().summary,
+          queues: [
+            { id: 'q-1', name: 'Atención al Cliente' },
+            { id: 'q-2', name: null },
+            { id: 'q-3', name: 'Ventas <Lima>' },
+          ],
+        },
+      }),
+    );
+    expect(p.htmlContent).toContain(
+      '<li>Colas: <span title="q-1">Atención al Cliente</span>, q-2, <span title="q-3">Ventas &lt;Lima&gt;</span></li>',
+    );
+  });
+
   it('HTML-escapes every interpolated text', () => {
     const p = buildNotification(
       input({

@@ -71,7 +71,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       `Genesys emulator on ${emulator.url} (seed ${values.seed}, ${perDay} conversations/day)\n` +
         `Extracting ${processDate} for queues ${queueIds.join(', ')} into ${where(config)}\n\n`,
     );
-    const app = await compose(config);
+    const app = await compose(config, { statusSnapshot: 'demo' });
     let ok = false;
     try {
       const [outcome] = await extractDays(app.deps, app.store, { date: processDate, queueIds });

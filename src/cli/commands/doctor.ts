@@ -14,6 +14,7 @@ import { redactText } from '../../lib/redact.js';
 import { type AudioStorage, openStorage } from '../../storage/index.js';
 import { parseCommandArgs } from '../args.js';
 import { genesysFor, openStore } from '../compose.js';
+import { namesCheck } from '../doctor-names.js';
 import { EXIT } from '../output.js';
 
 const HELP = `audio-extract doctor — check the configuration and everything a run depends on
@@ -23,7 +24,8 @@ Usage: audio-extract doctor [--json]
 Checks: config (environment variables), storage (DATA_DIR/audio writable with its free space; with
 STORAGE_URL=s3://…: the bucket exists, the region is right, a probe object can be written and deleted,
 incomplete uploads can be listed), database (open, migrate, job queue),
-credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls).
+credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls),
+names (may the client look up queue, user and wrap-up code names: a warning when not).
 Prints one line per check; exit 0 when all pass, 1 otherwise. A queue with no call yesterday is a
 warning (it may just have been idle), not a failure.
 `;
@@ -165,8 +167,10 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
       return `token obtained for client ${config.GENESYS_CLOUD_CLIENT_ID} (${config.GENESYS_CLOUD_BASE_URL ?? config.GENESYS_CLOUD_REGION})`;
     });
     checks.push(credentials);
-    if (credentials.status === 'ok') checks.push(...(await queueChecks(config, genesys)));
-    else checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
+    if (credentials.status === 'ok') {
+      checks.push(...(await queueChecks(config, genesys)));
+      checks.push(await namesCheck(config, genesys));
+    } else checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
   } finally {
     await genesys.close();
   }

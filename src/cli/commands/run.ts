@@ -68,7 +68,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSignal = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const app = await compose(config, { signal: abort.signal, json: values.json });
+  const app = await compose(config, { signal: abort.signal, json: values.json, statusSnapshot: 'run' });
   const outcomes: DayOutcome[] = [];
   const progress = process.stdout.isTTY && !values.json ? createProgress(process.stdout) : undefined;
   if (progress) app.deps.onProgress = progress.onProgress;

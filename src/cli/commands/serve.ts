@@ -59,7 +59,7 @@ export async function startService(
   // Every in-flight Genesys request and download listens to this one signal (CONCURRENCY downloads plus
   // the batches in flight), which passes Node's default warning threshold of 10 in normal operation.
   setMaxListeners(200, abort.signal);
-  const composed = await compose(config, { signal: abort.signal });
+  const composed = await compose(config, { signal: abort.signal, statusSnapshot: 'serve' });
   const { deps, store } = composed;
   const { logger } = deps;
   const closers: (() => Promise<void>)[] = [() => composed.close()];

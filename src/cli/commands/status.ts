@@ -1,13 +1,16 @@
 // `audio-extract status`: runs, counts and batches from the database, and where each day's files are.
-// The --json shape is documented in README ("status --json") and kept stable.
+// The --json shape is documented in README ("status --json") and kept stable. While another process (a
+// run, serve) holds the embedded database, it shows that process' live view instead
+// (status-snapshot.ts): the database is never opened twice.
 import { parseConfig } from '../../config/schema.js';
 import { parseIsoDate } from '../../lib/dates.js';
 import { openStorage } from '../../storage/index.js';
-import { batchesOf } from '../../store/batches.js';
-import { listRuns, runRowJson } from '../../store/runs.js';
+import { LockHeldError } from '../../store/dir-lock.js';
 import { parseCommandArgs } from '../args.js';
 import { openStore } from '../compose.js';
 import { EXIT } from '../output.js';
+import { formatStatus, type StatusJson, statusOf } from '../status-report.js';
+import { readStatusSnapshot } from '../status-snapshot.js';
 
 const HELP = `audio-extract status — what the database knows about runs and batches
 
@@ -15,6 +18,9 @@ Usage: audio-extract status [--date YYYY-MM-DD] [--json]
 
   --date D   only this process date (default: every date, newest first)
   --json     stable JSON: {"runs":[...], "batches":[...], "days":[...]} (see README)
+
+While a run (or serve) holds the embedded database, status shows the live progress of the dates it is
+working on, from the status snapshot that process keeps in DATA_DIR/status.json.
 `;
 
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -34,55 +40,35 @@ export async function statusCommand(argv: string[]): Promise<number> {
   }
   if (values.date) parseIsoDate(values.date, '--date');
   const config = parseConfig(process.env);
-  const store = await openStore(config);
+  let out: StatusJson;
+  try {
+    const store = await openStore(config);
+    try {
+      out = await statusOf(store.db, values.date);
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    const live = e instanceof LockHeldError ? await readStatusSnapshot(config.DATA_DIR, e.owner) : undefined;
+    if (!live) throw e;
+    out = values.date ? onlyDate(live, values.date) : live;
+  }
   // Only to say where files are: nothing is read from it, so nothing is asked of the server either.
   const storage = await openStorage(config);
   try {
-    const runs = await listRuns(store.db, values.date ? { from: values.date, to: values.date } : {});
-    const dates = [...new Set(runs.map((r) => r.processDate))];
-    const batches = (await Promise.all(dates.map((d) => batchesOf(store.db, d)))).flat();
-    const out = {
-      runs: runs.map(runRowJson),
-      batches: batches.map((b) => ({
-        processDate: b.processDate,
-        id: b.id,
-        jobId: b.jobId,
-        status: b.status,
-        items: b.items,
-        submissions: b.submissions,
-        error: b.error,
-        submittedAt: b.submittedAt?.toISOString() ?? null,
-        completedAt: b.completedAt?.toISOString() ?? null,
-      })),
-      days: dates.map((d) => ({ processDate: d, location: storage.dayLocation(d) })),
-    };
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      return EXIT.ok;
-    }
-    if (out.runs.length === 0) process.stdout.write('No runs recorded yet.\n');
-    for (const r of out.runs) {
-      const counts = Object.entries(r.counts)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      process.stdout.write(
-        `${r.processDate}  ${r.queueId}  ${r.status}  attempts ${r.attempts}  ${counts}${r.error ? `  error: ${r.error}` : ''}\n`,
-      );
-    }
-    for (const d of dates) {
-      process.stdout.write(`\n${d} files: ${storage.dayLocation(d)}\n`);
-      const bs = out.batches.filter((b) => b.processDate === d);
-      if (bs.length === 0) continue;
-      process.stdout.write(`${d} batches:\n`);
-      for (const b of bs) {
-        process.stdout.write(
-          `  #${b.id}  ${b.jobId ?? '(not submitted)'}  ${b.status}  ${b.items} items${b.error ? `  ${b.error}` : ''}\n`,
-        );
-      }
-    }
-    return EXIT.ok;
+    const dates = [...new Set(out.runs.map((r) => r.processDate))];
+    out.days = dates.map((d) => ({ processDate: d, location: storage.dayLocation(d) }));
   } finally {
     await storage.close();
-    await store.close();
   }
+  process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : formatStatus(out, Date.now()));
+  return EXIT.ok;
+}
+
+function onlyDate(s: StatusJson, date: string): StatusJson {
+  return {
+    ...s,
+    runs: s.runs.filter((r) => r.processDate === date),
+    batches: s.batches.filter((b) => b.processDate === date),
+  };
 }

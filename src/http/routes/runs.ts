@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parseIsoDate } from '../../lib/dates.js';
 import { batchesOf } from '../../store/batches.js';
+import { queueNames } from '../../store/directory-names.js';
 import {
   failuresByReason,
   findRun,
@@ -16,9 +17,9 @@ import { batchSchema, DATE, failureSchema, QUEUE_ID, runSchema, runStatusSchema 
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function runJson(r: RunWithProgress) {
+export function runJson(r: RunWithProgress, queueNames?: ReadonlyMap<string, string>) {
   return {
-    ...runRowJson(r),
+    ...runRowJson(r, queueNames),
     durationMs: r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
     progress: r.progress,
   };
@@ -75,7 +76,8 @@ export const runRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
         status: q.status,
         limit: q.limit,
       });
-      return { runs: rows.map(runJson) };
+      const names = await queueNames(deps.db, [...new Set(rows.map((r) => r.queueId))]);
+      return { runs: rows.map((r) => runJson(r, names)) };
     },
   );
 
@@ -112,7 +114,7 @@ export const runRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps })
       // Batches belong to the date (one batch may carry several queues' recordings).
       const batches = await batchesOf(deps.db, date);
       return {
-        run: runJson(run),
+        run: runJson(run, await queueNames(deps.db, [queueId])),
         location: deps.storage.dayLocation(date),
         batches: batches.map((b) => ({
           ...b,

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DateTime } from 'luxon';
 import { defaultProcessDate, localToday } from '../../lib/dates.js';
+import { queueNames } from '../../store/directory-names.js';
 import { apiCallsByDay, handleTimeHistogram, recordingsByDay } from '../../store/queries-stats.js';
 import type { RouteOptions } from '../app.js';
 import { errorResponses, HttpError } from '../errors.js';
@@ -27,6 +28,15 @@ export const statsRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps 
               timezone: { type: 'string' },
               schedule: { type: 'string' },
               queueIds: { type: 'array', items: { type: 'string' } },
+              /** the configured queues with their names in Genesys (null until a run looked them up) */
+              queues: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'name'],
+                  properties: { id: { type: 'string' }, name: { type: ['string', 'null'] } },
+                },
+              },
               today: DATE,
               defaultProcessDate: DATE,
               reconcileDays: { type: 'integer' },
@@ -41,6 +51,10 @@ export const statsRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps 
       timezone: config.TIMEZONE,
       schedule: config.SCHEDULE,
       queueIds: [...config.GENESYS_QUEUE_IDS],
+      queues: await (async () => {
+        const names = await queueNames(deps.db, config.GENESYS_QUEUE_IDS);
+        return config.GENESYS_QUEUE_IDS.map((id) => ({ id, name: names.get(id) ?? null }));
+      })(),
       today: today(),
       defaultProcessDate: defaultProcessDate(today()),
       reconcileDays: config.RECONCILE_DAYS,

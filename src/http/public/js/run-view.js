@@ -72,7 +72,14 @@ export async function renderRun(view, ctx, date, queueId) {
   );
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← all runs')),
-    h('h1', {}, `Run ${date} · queue ${queueId} `, badge(run.status)),
+    h(
+      'h1',
+      {},
+      `Run ${date} · queue `,
+      h('span', { class: 'queue', title: queueId }, run.queueName ?? queueId),
+      ' ',
+      badge(run.status),
+    ),
     h(
       'section',
       { class: 'card', id: 'run-summary' },

@@ -63,7 +63,7 @@ function runsTable(runs) {
         'data-status': r.status,
       },
       h('td', {}, first ? r.processDate : ''),
-      h('td', { title: r.queueId }, shortId(r.queueId)),
+      h('td', { class: 'queue', title: r.queueId }, r.queueName ?? shortId(r.queueId)),
       h('td', {}, badge(r.status)),
       h('td', {}, progressBar(r.progress, r.status === 'RUNNING')),
       h('td', { class: 'num' }, r.progress.conversations),

@@ -1,0 +1,88 @@
+// The status snapshot: the embedded database can be open in one process only (ADR 0008), so `status` in
+// a second terminal cannot read it while a run holds it. The process that holds it (run, demo, serve)
+// writes what `status` would show of the dates it is working on to DATA_DIR/status.json every couple of
+// seconds, atomically (a temporary file renamed over it) and owner-only; `status` reads that file when
+// the database is in use, and only if the file comes from the process that holds the lock.
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { errorMessage } from '../lib/errors.js';
+import type { Db } from '../store/db.js';
+import type { LockOwner } from '../store/dir-lock.js';
+import { liveStatusOf, type StatusJson } from './status-report.js';
+
+export const SNAPSHOT_FILE = 'status.json';
+/** Often enough to follow a run; each write is a few small queries (ADR 0014 has the cost measured). */
+export const SNAPSHOT_EVERY_MS = 2_000;
+
+export interface SnapshotWriter {
+  /** Writes one now (e.g. after a stage); resolves when it is on disk. */
+  flush(): Promise<void>;
+  /** Stops writing and removes the file. */
+  stop(): Promise<void>;
+}
+
+export function startStatusSnapshots(opts: {
+  db: Db;
+  dataDir: string;
+  command: string;
+  logger?: Logger;
+  everyMs?: number;
+}): SnapshotWriter {
+  const file = path.join(opts.dataDir, SNAPSHOT_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  let writing: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let warned = false;
+  const write = async () => {
+    const status = await liveStatusOf(opts.db);
+    const snapshot: StatusJson = {
+      live: { pid: process.pid, command: opts.command, writtenAt: new Date().toISOString() },
+      ...status,
+    };
+    await writeFile(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
+    await rename(tmp, file);
+  };
+  // One write at a time; a failed one (disk full, database closing) is logged once and retried next tick.
+  const next = () => {
+    writing = writing
+      .then(() => (stopped ? undefined : write()))
+      .catch((e) => {
+        if (!warned && !stopped)
+          opts.logger?.warn({ err: errorMessage(e) }, 'could not write the status snapshot');
+        warned = true;
+      });
+    return writing;
+  };
+  const timer = setInterval(next, opts.everyMs ?? SNAPSHOT_EVERY_MS);
+  timer.unref();
+  void next();
+  return {
+    flush: next,
+    async stop() {
+      clearInterval(timer);
+      stopped = true;
+      await writing;
+      await rm(file, { force: true });
+      await rm(tmp, { force: true });
+    },
+  };
+}
+
+/**
+ * The live view written by `owner`, the process holding the database; undefined when there is none
+ * from it (it started before this feature, it is on another host, or the file is an old one).
+ */
+export async function readStatusSnapshot(
+  dataDir: string,
+  owner: LockOwner | undefined,
+): Promise<StatusJson | undefined> {
+  if (!owner) return undefined;
+  let snapshot: StatusJson;
+  try {
+    snapshot = JSON.parse(await readFile(path.join(dataDir, SNAPSHOT_FILE), 'utf8')) as StatusJson;
+  } catch {
+    return undefined;
+  }
+  return snapshot.live?.pid === owner.pid ? snapshot : undefined;
+}
