@@ -189,6 +189,51 @@ describe('audio-extract run against the emulator', () => {
     }
   });
 
+  it("names each line's queues, agents, their team leaders and wrap-ups as the emulator's data has them", async () => {
+    const text = await readFile(join(dataDir, 'audio', DATE, 'manifest.jsonl'), 'utf8');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const oracle = new Map(emu.oracle(DATE).conversations.map((c) => [c.conversationId, c]));
+    let withManager = 0;
+    let withNote = 0;
+    for (const l of lines) {
+      const c = oracle.get(l.conversationId)!;
+      expect(c, l.conversationId).toBeDefined();
+      const queueName = new Map(c.queues.map((q) => [q.id, q.name]));
+      expect(l.queueName).toBe(queueName.get(l.queueId));
+      expect(l.queueNames).toEqual(l.queueIds.map((id: string) => queueName.get(id)));
+      const agents = c.agents.filter((a) => a.purpose === 'agent');
+      expect(l.agentUserIds).toEqual(agents.map((a) => a.userId));
+      expect(l.agentNames).toEqual(agents.map((a) => a.name));
+      expect(l.agentManagerIds).toEqual(agents.map((a) => a.managerId ?? null));
+      expect(l.agentManagerNames).toEqual(agents.map((a) => a.managerName ?? null));
+      expect(l.wrapUpCodes).toEqual(c.wrapUps.map((w) => w.code));
+      expect(l.wrapUpNames).toEqual(c.wrapUps.map((w) => w.name ?? null));
+      expect(l.wrapUpNotes).toEqual(c.wrapUps.map((w) => w.note ?? null));
+      expect([l.ani, l.dnis]).toEqual([null, null]); // MANIFEST_ANI_DNIS is off
+      if (l.recordingId) {
+        const meta = emu.dataset.recordingsOf(l.conversationId).find((r) => r.id === l.recordingId)!;
+        expect([l.recordingStart, l.recordingEnd]).toEqual([meta.startTime ?? null, meta.endTime ?? null]);
+      }
+      if (l.agentManagerNames.some(Boolean)) withManager++;
+      if (l.wrapUpNotes.some(Boolean)) withNote++;
+    }
+    // The day has what the checks above are about: team leaders and wrap-up notes.
+    expect(withManager).toBeGreaterThan(0);
+    expect(withNote).toBeGreaterThan(0);
+  });
+
+  it('looks the names up with a handful of bulk requests, not one per line', () => {
+    const count = (path: string) => emu.journal.entries().filter((e) => e.path === path).length;
+    expect(count('/api/v2/routing/queues')).toBe(1);
+    expect(count('/api/v2/users')).toBeLessThanOrEqual(2); // the agents, then their team leaders
+    expect(count('/api/v2/routing/wrapupcodes')).toBe(1);
+    const users = emu.journal.entries().filter((e) => e.path === '/api/v2/users');
+    expect(users[0]!.query).toMatchObject({ state: 'any', pageSize: '100' });
+  });
+
   it('e-mails the seed payload field by field', () => {
     const mails = emu.notifications();
     expect(mails).toHaveLength(1);
@@ -278,5 +323,28 @@ describe('audio-extract run against the emulator', () => {
     const res = await cli(['run', '--date', DATE], { ...env, BATCH_SIZE: '500' });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/BATCH_SIZE is "500": must be at most 100/);
+  });
+
+  it('writes the caller and dialled numbers only with MANIFEST_ANI_DNIS=true', async () => {
+    const date = '2026-11-23';
+    const res = await cli(['run', '--date', date, '--queue', queues[0]!], {
+      ...env,
+      MANIFEST_ANI_DNIS: 'true',
+    });
+    expect(res.code, res.stderr).toBe(0);
+    const lines = (await readFile(join(dataDir, 'audio', date, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    const byId = new Map(emu.dataset.conversationsOnLocalDay(date).map((c) => [c.conversationId, c]));
+    for (const l of lines) {
+      const customer = byId
+        .get(l.conversationId)!
+        .participants!.find((p) => p.purpose === 'customer')!
+        .sessions!.find((s) => s.mediaType === 'voice')!;
+      expect([l.ani, l.dnis]).toEqual([customer.ani, customer.dnis]);
+      expect(l.ani).toMatch(/^tel:\+/);
+    }
   });
 });
