@@ -11,6 +11,7 @@ import { DateTime } from 'luxon';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runCli } from '../support/cli.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -25,6 +26,8 @@ const CHROMIUM_ARGS = [
 ];
 const OUT = path.resolve('test-output');
 const DAY = DateTime.now().setZone('America/Lima').minus({ days: 2 }).toISODate()!;
+/** Extracted by `audio-extract run` before serve starts: its API calls must show in the chart too. */
+const RUN_DAY = DateTime.now().setZone('America/Lima').minus({ days: 3 }).toISODate()!;
 const isCi = Boolean(process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0');
 
 let emu: Emulator;
@@ -34,6 +37,7 @@ let address: string;
 let browser: Browser;
 let queues: string[];
 let serveOutput = '';
+let runDayApiCalls = 0;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the API under test
 async function json(pathname: string, init?: RequestInit): Promise<any> {
@@ -65,19 +69,22 @@ describe.skipIf(!existsSync(CHROMIUM) && !isCi)('dashboard in Chromium', () => {
     });
     queues = emu.queueIds.slice(0, 2);
     dir = await mkdtemp(path.join(tmpdir(), 'audio-extract-dashboard-'));
-    serve = spawn(process.execPath, ['bin/audio-extract.js', 'serve', '--no-schedule'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        GENESYS_CLOUD_BASE_URL: emu.url,
-        GENESYS_CLOUD_CLIENT_ID: 'emulator',
-        GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
-        GENESYS_QUEUE_IDS: queues.join(','),
-        GENESYS_RATE_LIMIT_PER_MINUTE: '6000',
-        BATCH_SIZE: '10',
-        DATA_DIR: dir,
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-      },
+    const env = {
+      GENESYS_CLOUD_BASE_URL: emu.url,
+      GENESYS_CLOUD_CLIENT_ID: 'emulator',
+      GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
+      GENESYS_QUEUE_IDS: queues.join(','),
+      GENESYS_RATE_LIMIT_PER_MINUTE: '6000',
+      BATCH_SIZE: '10',
+      DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+    };
+    // A day extracted by `run` (the 404 fault leaves failures: exit 1, not 2), before serve exists.
+    const ran = await runCli(['run', '--date', RUN_DAY], env);
+    expect(ran.code, ran.stderrText).not.toBe(2);
+    runDayApiCalls = emu.journal.entries().filter((e) => e.path.startsWith('/api/v2/')).length;
+    serve = spawn(process.execPath, ['bin/audio-extract.js', 'serve', '--no-schedule', '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     serve.stdout!.on('data', (d) => {
@@ -140,10 +147,29 @@ describe.skipIf(!existsSync(CHROMIUM) && !isCi)('dashboard in Chromium', () => {
     expect(await page.locator('#chart-recordings rect[data-series="failed"]').count()).toBeGreaterThan(0);
     expect(await page.locator('#chart-handle-time rect').count()).toBeGreaterThan(0);
     expect(await page.locator('#chart-api-calls rect[data-series="value"]').count()).toBeGreaterThan(0);
+    // The day `run` extracted has its API calls charted (they are no longer recorded by serve only).
+    const runDayBar = page.locator('#chart-api-calls rect[data-series="value"]', {
+      has: page.locator('title', { hasText: `${RUN_DAY.slice(5)}: ${runDayApiCalls} API calls` }),
+    });
+    expect(await runDayBar.count()).toBe(1);
+    // Axis labels are whole numbers, each once.
+    const ticks = await page.locator('#chart-api-calls svg > text[text-anchor="end"]').allTextContents();
+    expect(new Set(ticks).size).toBe(ticks.length);
+    // Queues by name, the id on hover.
+    const oracleNames = new Map(
+      emu.oracle(DAY).conversations.flatMap((c) => c.queues.map((q) => [q.id, q.name] as const)),
+    );
+    for (const q of queues) {
+      const cell = page.locator(`#runs tr[data-date="${DAY}"][data-queue="${q}"] td.queue`);
+      expect(await cell.textContent()).toBe(oracleNames.get(q));
+      expect(await cell.getAttribute('title')).toBe(q);
+    }
     await page.screenshot({ path: path.join(OUT, 'dashboard-runs.png'), fullPage: true });
 
-    await page.locator(`#runs tr[data-queue="${withFailures.queueId}"] a`).click();
+    await page.locator(`#runs tr[data-date="${DAY}"][data-queue="${withFailures.queueId}"] a`).click();
     await page.locator('#run-summary').waitFor();
+    expect(await page.locator('h1 .queue').textContent()).toBe(oracleNames.get(withFailures.queueId));
+    expect(await page.locator('h1 .queue').getAttribute('title')).toBe(withFailures.queueId);
     const failureRows = page.locator('#failures tbody tr[data-state="failed"]');
     await expect.poll(() => failureRows.count()).toBeGreaterThan(0);
     expect(await failureRows.first().textContent()).toMatch(/404/);
