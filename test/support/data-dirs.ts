@@ -54,7 +54,13 @@ export async function snapshotOutput(dataDir: string, date: string): Promise<Out
   return { manifest, csv, marker, lines, files, leftovers };
 }
 
-/** The rows that say what was extracted, without volatile columns (timestamps, attempts, batch ids). */
+/** What a run cost in Genesys requests: how often it was killed and resumed changes it, not the outcome. */
+const COST_FIGURES = new Set(['apiCalls', 'apiRateLimited', 'apiRetries']);
+
+/**
+ * The rows that say what was extracted, without volatile columns (timestamps, attempts, batch ids, the
+ * API-call figures in the runs' counts).
+ */
 export async function snapshotDb(dataDir: string) {
   const handle = await openDb({ dataDir });
   try {
@@ -122,7 +128,10 @@ export async function snapshotDb(dataDir: string) {
     return {
       recordings: recs,
       conversations: convs,
-      runs: runRows,
+      runs: runRows.map((r) => ({
+        ...r,
+        counts: Object.fromEntries(Object.entries(r.counts).filter(([k]) => !COST_FIGURES.has(k))),
+      })),
       notifications: mails,
       batches: batchRows,
     };
