@@ -15,11 +15,8 @@ function shortPath(where: string): string {
 }
 
 /** A queue as a person reads it: its name where known (--json keeps the ids). */
-export function queueLabel(
-  id: string,
-  names: Readonly<Record<string, string>> | ReadonlyMap<string, string> = {},
-): string {
-  return (names instanceof Map ? names.get(id) : (names as Record<string, string>)[id]) ?? id;
+export function queueLabel(id: string, names: Readonly<Record<string, string>>): string {
+  return names[id] ?? id;
 }
 
 export function formatOutcome(o: DayOutcome): string {

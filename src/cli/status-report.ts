@@ -4,9 +4,8 @@
 import { batchesOf } from '../store/batches.js';
 import type { Db } from '../store/db.js';
 import { queueNames } from '../store/directory-names.js';
-import { listRunsWithProgress, type RunProgress } from '../store/queries-runs.js';
+import { listRunsWithProgress, progressOf, type RunProgress } from '../store/queries-runs.js';
 import { listRuns, runRowJson } from '../store/runs.js';
-import { queueLabel } from './output.js';
 
 export type StatusRun = ReturnType<typeof runRowJson> & { progress?: RunProgress };
 
@@ -46,12 +45,23 @@ async function batchesOfDates(db: Db, dates: readonly string[]): Promise<StatusB
   }));
 }
 
-/** Every run (or one date's), newest date first, and their dates' batches. */
+/**
+ * Every run (or one date's), newest date first, and their dates' batches. A run still RUNNING (another
+ * worker on PostgreSQL is on it, or one that died) has its live progress too.
+ */
 export async function statusOf(db: Db, date?: string): Promise<StatusJson> {
   const runs = await listRuns(db, date ? { from: date, to: date } : {});
   const names = await queueNames(db, [...new Set(runs.map((r) => r.queueId))]);
   const dates = [...new Set(runs.map((r) => r.processDate))];
-  return { runs: runs.map((r) => runRowJson(r, names)), batches: await batchesOfDates(db, dates) };
+  const running = [...new Set(runs.filter((r) => r.status === 'RUNNING').map((r) => r.processDate))];
+  const progress = await progressOf(db, running);
+  return {
+    runs: runs.map((r) => {
+      const p = r.status === 'RUNNING' ? progress.get(`${r.processDate}|${r.queueId}`) : undefined;
+      return { ...runRowJson(r, names), ...(p ? { progress: p } : {}) };
+    }),
+    batches: await batchesOfDates(db, dates),
+  };
 }
 
 /**
@@ -94,7 +104,7 @@ export function formatStatus(out: StatusJson, now: number): string {
     lines.push('No runs recorded yet.');
   }
   for (const r of out.runs) {
-    const queue = r.queueName ?? queueLabel(r.queueId);
+    const queue = r.queueName ?? r.queueId;
     const counts = Object.entries(r.counts)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');

@@ -8,6 +8,7 @@ import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { freshDataDir } from '../support/data-dirs.js';
 import { pastWeekday } from '../support/expected.js';
+import { createTestDatabase, requirePostgres } from '../support/postgres.js';
 
 const DATE = pastWeekday(3);
 let emu: Emulator;
@@ -92,4 +93,34 @@ describe('status while a run holds the embedded database', () => {
     expect(done.runs.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS']);
     expect(done.runs.every((r) => typeof r.queueName === 'string')).toBe(true);
   }, 300_000);
+
+  // PostgreSQL is shared: status reads it directly, and a run in progress shows its progress there too.
+  it.runIf(requirePostgres())(
+    'on PostgreSQL, status reads the database and shows the running day live',
+    async () => {
+      const pgDb = await createTestDatabase('status_live');
+      const pgEnv = { ...env, DATABASE_URL: pgDb.url };
+      const run = spawnCli(['run', '--date', DATE], pgEnv);
+      try {
+        let running: Status | undefined;
+        for (let i = 0; i < 200 && !running; i++) {
+          const res = await runCli(['status', '--json'], pgEnv);
+          if (res.code === 0) {
+            const s = JSON.parse(res.stdout) as Status;
+            if (s.runs.some((r) => r.status === 'RUNNING' && r.progress)) running = s;
+          }
+          if (!running) await new Promise((r) => setTimeout(r, 250));
+        }
+        expect(running, 'status never showed the run with progress').toBeDefined();
+        expect(running!.live).toBeUndefined();
+        for (const r of running!.runs.filter((x) => x.status === 'RUNNING'))
+          expect(r.progress!.total).toBeGreaterThanOrEqual(r.progress!.done);
+      } finally {
+        const exit = await run.done;
+        expect(exit.code, exit.stderrText).toBe(0);
+        await pgDb.drop();
+      }
+    },
+    300_000,
+  );
 });
