@@ -99,7 +99,8 @@ export async function report(
         bytes: r.state === 'downloaded' ? r.bytes : null,
         sha256: r.state === 'downloaded' ? r.sha256 : null,
         ...s,
-        ...namedFields(r, names),
+        // Numbers stored while the setting was on are not written once it is off.
+        ...namedFields(deps.config.MANIFEST_ANI_DNIS ? r : { ...r, ani: null, dnis: null }, names),
       } as ManifestLine;
     }
   }

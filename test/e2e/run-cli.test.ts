@@ -346,5 +346,14 @@ describe('audio-extract run against the emulator', () => {
       expect([l.ani, l.dnis]).toEqual([customer.ani, customer.dnis]);
       expect(l.ani).toMatch(/^tel:\+/);
     }
+    // Turned off again: the numbers stored meanwhile are not written.
+    const off = await cli(['run', '--date', date, '--queue', queues[0]!], env);
+    expect(off.code, off.stderr).toBe(0);
+    const again = (await readFile(join(dataDir, 'audio', date, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(again.length).toBe(lines.length);
+    expect(again.every((l) => l.ani === null && l.dnis === null)).toBe(true);
   });
 });
