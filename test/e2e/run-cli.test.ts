@@ -247,6 +247,21 @@ describe('audio-extract run against the emulator', () => {
       { name: '', email: 'data@example.com' },
     ]);
     expect(String(body.htmlContent).startsWith(`Audios del dia ${DATE}`)).toBe(true);
+    // Queues by name, the id on hover.
+    const names = new Map(emu.oracle(DATE).conversations.flatMap((c) => c.queues.map((q) => [q.id, q.name])));
+    expect(String(body.htmlContent)).toContain(
+      `<li>Colas: ${queues.map((q) => `<span title="${q}">${names.get(q)}</span>`).join(', ')}</li>`,
+    );
+  });
+
+  it('status names the queues; --json keeps the ids and adds the names', async () => {
+    const names = new Map(emu.oracle(DATE).conversations.flatMap((c) => c.queues.map((q) => [q.id, q.name])));
+    const text = await cli(['status', '--date', DATE], env);
+    for (const q of queues) expect(text.stdout).toContain(`${DATE}  ${names.get(q)}  SUCCESS`);
+    const json = JSON.parse((await cli(['status', '--date', DATE, '--json'], env)).stdout) as {
+      runs: { queueId: string; queueName: string }[];
+    };
+    expect(json.runs.map((r) => [r.queueId, r.queueName])).toEqual(queues.map((q) => [q, names.get(q)]));
   });
 
   it('status --json lists the batches with the Genesys job ids the emulator issued', async () => {
