@@ -39,6 +39,20 @@ function line(overrides: Partial<ManifestLine>): ManifestLine {
     sha256: 'a'.repeat(64),
     status: 'downloaded',
     reason: null,
+    // Every field the report writes (issue 17), with what makes a CSV cell hard: accents, commas,
+    // quotes, a formula-looking note, nulls inside lists.
+    queueName: 'Atención al Cliente',
+    queueNames: ['Atención al Cliente'],
+    agentNames: ['Rosa Quispe Mamani'],
+    agentManagerIds: [null],
+    agentManagerNames: [null],
+    wrapUpCodes: ['w-1', 'ININ-WRAP-UP-TIMEOUT'],
+    wrapUpNames: ['Reclamo, "urgente"', null],
+    wrapUpNotes: ['=HYPERLINK("x")', null],
+    recordingStart: null,
+    recordingEnd: '2024-01-31T10:04:59.000Z',
+    ani: null,
+    dnis: null,
     ...overrides,
   };
 }
