@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
-import { runCli } from '../support/cli.js';
+import { cliEnv, runCli } from '../support/cli.js';
 import { freshDataDir } from '../support/data-dirs.js';
 import { pastWeekday } from '../support/expected.js';
 
@@ -26,15 +26,8 @@ beforeAll(async () => {
     missingPermissions: [...NAME_PERMISSIONS],
   });
   dataDir = await freshDataDir('ae-names-403-');
-  env = {
-    GENESYS_CLOUD_BASE_URL: emu.url,
-    GENESYS_CLOUD_CLIENT_ID: 'emulator',
-    GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
-    GENESYS_QUEUE_IDS: emu.queueIds.slice(0, 2).join(','),
-    GENESYS_RATE_LIMIT_PER_MINUTE: '100000',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
+  // Two queues, the emulator's e-mail service, no rate limit to speak of.
+  env = cliEnv(emu, dataDir, { LOG_LEVEL: 'warn' });
 }, 120_000);
 
 afterAll(async () => {

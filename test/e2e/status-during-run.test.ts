@@ -5,7 +5,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
-import { runCli, spawnCli } from '../support/cli.js';
+import { cliEnv, runCli, spawnCli } from '../support/cli.js';
 import { freshDataDir } from '../support/data-dirs.js';
 import { pastWeekday } from '../support/expected.js';
 import { createTestDatabase, requirePostgres } from '../support/postgres.js';
@@ -24,15 +24,8 @@ beforeAll(async () => {
     batchJobDurationMs: { min: 8_000, max: 9_000 },
   });
   dataDir = await freshDataDir('ae-status-live-');
-  env = {
-    GENESYS_CLOUD_BASE_URL: emu.url,
-    GENESYS_CLOUD_CLIENT_ID: 'emulator',
-    GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
-    GENESYS_QUEUE_IDS: emu.queueIds.slice(0, 2).join(','),
-    GENESYS_RATE_LIMIT_PER_MINUTE: '100000',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
+  // Two queues, the emulator's e-mail service, no rate limit to speak of.
+  env = cliEnv(emu, dataDir, { LOG_LEVEL: 'warn' });
 }, 120_000);
 
 afterAll(async () => {
