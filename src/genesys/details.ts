@@ -3,14 +3,17 @@
 // - totalHits is approximate and drifts, so it never decides when to stop and results are de-duplicated
 //   by conversationId across pages and sub-intervals;
 // - pages are fetched up to 3 at a time, but only as far as the first page's totalHits reaches;
-// - one query can reach at most 10,000 results: when the first page says more (or Genesys answers the
-//   results-cap 400, or drift pushes paging past the cap) the interval is split in halves recursively.
+// - one query is read to at most 10,000 results (well inside Genesys' cap of 100,000, "Pagination may not
+//   exceed 100000 results", spec §15, so deep pages stay cheap): when the first page says more (or
+//   Genesys answers the results-cap 400, or drift pushes paging past 10,000) the interval is split in
+//   halves recursively.
 //   Splitting loses nothing: a conversation active across the split point comes back in both halves and
 //   the de-duplication drops the second copy.
 import type {
   AnalyticsConversation,
   ConversationQuery,
   ConversationQueryResponse,
+  QueryFilter,
 } from '../contracts/genesys.js';
 import { GENESYS_LIMITS, GENESYS_PATHS } from '../contracts/genesys.js';
 import { GenesysError, GenesysHttpError, GenesysInvalidInputError } from './errors.js';
@@ -38,6 +41,23 @@ export function formatInterval(startMs: number, endMs: number): string {
   return `${new Date(startMs).toISOString()}/${new Date(endMs).toISOString()}`;
 }
 
+/**
+ * The segment filters of a day's query (sync and jobs alike): voice interactions (a `mediaType`
+ * predicate keeps calls and callbacks that became calls, and drops the chats, e-mails and messages a
+ * queue also routes, spec §15) of the given queues (OR; none = every queue).
+ */
+export function detailsFilters(queueIds: readonly string[]): QueryFilter[] {
+  const dimension = (name: string, value: string) => ({
+    type: 'dimension' as const,
+    dimension: name,
+    operator: 'matches' as const,
+    value,
+  });
+  const voice: QueryFilter = { type: 'or', predicates: [dimension('mediaType', 'voice')] };
+  if (queueIds.length === 0) return [voice];
+  return [{ type: 'or', predicates: queueIds.map((q) => dimension('queueId', q)) }, voice];
+}
+
 export function buildDetailsQuery(
   startMs: number,
   endMs: number,
@@ -45,32 +65,22 @@ export function buildDetailsQuery(
   pageNumber: number,
   pageSize: number,
 ): ConversationQuery {
-  const body: ConversationQuery = {
+  return {
     interval: formatInterval(startMs, endMs),
     order: 'asc',
     orderBy: 'conversationStart',
     paging: { pageSize, pageNumber },
+    segmentFilters: detailsFilters(queueIds),
   };
-  if (queueIds.length > 0) {
-    body.segmentFilters = [
-      {
-        type: 'or',
-        predicates: queueIds.map((q) => ({
-          type: 'dimension' as const,
-          dimension: 'queueId',
-          operator: 'matches' as const,
-          value: q,
-        })),
-      },
-    ];
-  }
-  return body;
 }
 
-/** The 400 Genesys gives when pageNumber × pageSize passes 10,000 (exact wording unverified, §14). */
+/**
+ * The 400 Genesys gives when pageNumber × pageSize passes its cap: "Pagination may not exceed 100000
+ * results" (seen live, spec §15; older docs said 10,000). Any wording naming a results cap matches too.
+ */
 export function isResultsCapError(e: unknown): boolean {
   if (!(e instanceof GenesysHttpError) || e.status !== 400) return false;
-  return /10[,.]?000|result.{0,40}(cap|limit|exceed|max)|(max|limit).{0,40}result/i.test(
+  return /pagination may not exceed|10{4,5}\b|10[,.]000|result.{0,40}(cap|limit|exceed|max)|(max|limit|exceed).{0,40}result/i.test(
     `${e.genesysCode ?? ''} ${e.message}`,
   );
 }

@@ -1,4 +1,4 @@
-// Stage 1: find the day's conversations for the configured queues and record the agent-handled ones.
+// Stage 1: find the day's voice conversations for the configured queues and record the agent-handled ones.
 import type { AnalyticsConversation } from '../contracts/genesys.js';
 import { conversationFacts } from '../genesys/conversation-facts.js';
 import { conversationPeople } from '../genesys/conversation-people.js';
@@ -14,6 +14,8 @@ export interface DiscoverResult {
   notReady: number;
   outsideDay: number;
   withoutAgent: number;
+  /** chats, e-mails, messages the query still returned: never looked up, counted nowhere else */
+  notAudio: number;
 }
 
 /** Rows per write: one details page, so lookups can start on each page as it arrives. */
@@ -24,13 +26,22 @@ export async function discover(
   plan: DayPlan,
   /** called after each write of conversations (lookups take them at once) */
   wrote: () => void = () => {},
+  /** a later stage failed (the day fails): stop paging */
+  stopped: () => boolean = () => false,
 ): Promise<DiscoverResult> {
   const { config, db, genesys, logger } = deps;
   const zone = config.TIMEZONE;
   // The local day as a UTC interval. Genesys matches by the UTC day of conversationStart, so it may also
   // return conversations of the neighbouring local day: those are dropped below, not here.
   const interval = localDayInterval(plan.processDate, zone);
-  const result: DiscoverResult = { seen: 0, kept: 0, notReady: 0, outsideDay: 0, withoutAgent: 0 };
+  const result: DiscoverResult = {
+    seen: 0,
+    kept: 0,
+    notReady: 0,
+    outsideDay: 0,
+    withoutAgent: 0,
+    notAudio: 0,
+  };
   let buffer: ConversationRow[] = [];
   const flush = async () => {
     await upsertConversations(db, buffer);
@@ -47,10 +58,16 @@ export async function discover(
     'querying conversation details',
   );
   for await (const c of genesys.conversationDetails({ ...interval, queueIds: plan.queueIds }, deps.signal)) {
+    if (stopped()) break;
     result.seen++;
-    const f = conversationFacts(c);
+    const f = conversationFacts(c, deps.clock.now());
     if (localDateOf(f.conversationStart, zone) !== plan.processDate) {
       result.outsideDay++;
+      continue;
+    }
+    // The query asks for voice only; this keeps a chat, e-mail or message out whatever answers it.
+    if (!f.audio) {
+      result.notAudio++;
       continue;
     }
     if (!f.hasAgent) {

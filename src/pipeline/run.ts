@@ -111,10 +111,13 @@ async function discoverLookUpAndDownload(
   deps: PipelineDeps,
   plan: DayPlan,
 ): Promise<Pick<DayOutcome, 'discovered' | 'lookup' | 'transfer'>> {
-  const discovering = asUpstream((wrote) => discover(deps, plan, wrote));
+  // Discovery stops paging once the lookups failed (a missing permission fails the day at once).
+  let lookupsFailed = () => false;
+  const discovering = asUpstream((wrote) => discover(deps, plan, wrote, () => lookupsFailed()));
   const lookingUp = asUpstream((wrote) =>
     lookUpRecordings(deps, plan.processDate, discovering.upstream, wrote),
   );
+  lookupsFailed = lookingUp.upstream.failed;
   const [discovered, lookup, transfer] = await settleAll([
     discovering.result,
     lookingUp.result,

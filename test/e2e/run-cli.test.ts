@@ -72,7 +72,7 @@ describe('audio-extract run against the emulator', () => {
     expect(first.stdout).toMatch(new RegExp(`^${DATE}  SUCCESS`));
   });
 
-  it('queries the local day in America/Lima as a UTC interval, queue OR-filter, asc by conversationStart', () => {
+  it('queries the local day in America/Lima as a UTC interval, queue OR-filter, voice only, asc by conversationStart', () => {
     const queries = emu.journal
       .entries()
       .filter((e) => e.path === '/api/v2/analytics/conversations/details/query');
@@ -93,6 +93,11 @@ describe('audio-extract run against the emulator', () => {
           operator: 'matches',
           value: q,
         })),
+      },
+      // voice interactions only: no chat, e-mail or message is ever looked up (spec §15)
+      {
+        type: 'or',
+        predicates: [{ type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'voice' }],
       },
     ]);
   });

@@ -102,7 +102,7 @@ describe('parseRetryAfter', () => {
 });
 
 describe('details query body', () => {
-  it('uses millisecond ISO intervals, asc by conversationStart, pageSize 100 and an OR queue filter', () => {
+  it('uses millisecond ISO intervals, asc by conversationStart, pageSize 100, an OR queue filter and voice only', () => {
     const start = Date.parse('2024-05-01T05:00:00Z');
     const body = buildDetailsQuery(start, start + 86_400_000, ['q1', 'q2'], 3, 100);
     expect(body).toEqual({
@@ -118,12 +118,23 @@ describe('details query body', () => {
             { type: 'dimension', dimension: 'queueId', operator: 'matches', value: 'q2' },
           ],
         },
+        // chats, e-mails and messages routed by the same queues are left out; callbacks that became calls
+        // have a voice segment and stay (spec §15)
+        {
+          type: 'or',
+          predicates: [{ type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'voice' }],
+        },
       ],
     });
   });
 
-  it('omits segmentFilters without queue ids', () => {
-    expect(buildDetailsQuery(0, 1000, [], 1, 100)).not.toHaveProperty('segmentFilters');
+  it('filters on voice alone without queue ids', () => {
+    expect(buildDetailsQuery(0, 1000, [], 1, 100).segmentFilters).toEqual([
+      {
+        type: 'or',
+        predicates: [{ type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'voice' }],
+      },
+    ]);
     expect(formatInterval(0, 1000)).toBe('1970-01-01T00:00:00.000Z/1970-01-01T00:00:01.000Z');
   });
 
@@ -132,6 +143,17 @@ describe('details query body', () => {
     expect(
       isResultsCapError(
         new GenesysHttpError({ ...call, status: 400, message: 'Max result count of 10,000 exceeded' }),
+      ),
+    ).toBe(true);
+    // the real text above the cap (spec §15)
+    expect(
+      isResultsCapError(
+        new GenesysHttpError({
+          ...call,
+          status: 400,
+          genesysCode: 'bad.request',
+          message: 'Pagination may not exceed 100000 results',
+        }),
       ),
     ).toBe(true);
     expect(

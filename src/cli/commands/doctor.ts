@@ -72,7 +72,7 @@ async function queueChecks(config: Config, genesys: GenesysClient): Promise<Chec
       ...localDayInterval(day, config.TIMEZONE),
       queueIds: ids,
     })) {
-      for (const q of conversationFacts(c).queueIds) seen.set(q, (seen.get(q) ?? 0) + 1);
+      for (const q of conversationFacts(c, Date.now()).queueIds) seen.set(q, (seen.get(q) ?? 0) + 1);
       if (++read >= QUEUE_SCAN_LIMIT || ids.every((q) => seen.has(q))) break;
     }
   } catch (e) {
