@@ -1,6 +1,7 @@
 // Stage 2: find each kept conversation's audio recordings (recording metadata), with bounded concurrency.
-// Conversations whose sessions say nothing was recorded cost no call at all.
-import { recordingVerdict } from '../genesys/conversation-facts.js';
+// Conversations whose sessions say nothing was recorded cost no call at all; those whose sessions say
+// nothing either way are looked up (spec §15).
+import { emptyLookupVerdict, recordingVerdict } from '../genesys/conversation-facts.js';
 import { GenesysError } from '../genesys/errors.js';
 import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
@@ -9,6 +10,7 @@ import { FINISHED, type Upstream } from '../lib/upstream.js';
 import {
   conversationsToLookUp,
   type FoundRecording,
+  type MissingRecordings,
   recordConversationWide,
   recordLookup,
 } from '../store/conversations.js';
@@ -24,6 +26,8 @@ export interface LookupResult {
   waiting: number;
   unavailable: number;
   failed: number;
+  /** recorded conversations whose metadata Genesys has not published yet (a later run asks again) */
+  notPublished: number;
 }
 
 /**
@@ -52,6 +56,7 @@ export async function lookUpRecordings(
     waiting: 0,
     unavailable: 0,
     failed: 0,
+    notPublished: 0,
   };
   // Each conversation is taken once per run, so a recording that is still UPLOADING is asked about once
   // per run, not in a loop.
@@ -68,9 +73,13 @@ export async function lookUpRecordings(
     for (const c of todo) taken.add(c.conversationId);
     result.conversations += todo.length;
     progress.total = result.conversations;
-    if (config.RECORDING_LOOKUP === 'conversation')
-      await writePlaceholders(deps, processDate, todo, progress, wrote);
-    else await lookUpMetadata(deps, processDate, todo, result, progress, wrote);
+    if (config.RECORDING_LOOKUP === 'conversation') {
+      // A conversation whose sessions say nothing about recording is looked up first: as a batch item
+      // it would take a batch slot and get an error when (as usual) it was not recorded.
+      const [flagged, unflagged] = partition(todo, (c) => c.recorded === true);
+      await writePlaceholders(deps, processDate, flagged, progress, wrote);
+      await lookUpMetadata(deps, processDate, unflagged, result, progress, wrote);
+    } else await lookUpMetadata(deps, processDate, todo, result, progress, wrote);
     if (last) break;
     if (todo.length === 0) {
       await sleepOrWake(deps.clock, DISCOVERY_WAKE_MS, discovered, deps.signal);
@@ -88,6 +97,15 @@ export async function lookUpRecordings(
 }
 
 type Todo = Awaited<ReturnType<typeof conversationsToLookUp>>;
+
+const DAY_MS = 86_400_000;
+
+function partition<T>(list: readonly T[], test: (t: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const t of list) (test(t) ? yes : no).push(t);
+  return [yes, no];
+}
 
 /**
  * RECORDING_LOOKUP=conversation: no metadata call at all. The batch item names only the conversation
@@ -121,6 +139,8 @@ async function lookUpMetadata(
   wrote: () => void,
 ): Promise<void> {
   const { db, genesys, logger, config } = deps;
+  // A recorded conversation without metadata is waited for as long as later runs revisit its day.
+  const windowMs = Math.max(1, config.RECONCILE_DAYS) * DAY_MS;
   // The batcher is woken once a batch's worth of recordings is ready, not after every conversation.
   let readySinceWake = 0;
   await mapPool(todo, config.CONCURRENCY, async (c) => {
@@ -157,7 +177,14 @@ async function lookUpMetadata(
         endTime: r.endTime ?? null,
       });
     }
-    await recordLookup(db, c.conversationId, c.processDate, found);
+    let missing: MissingRecordings | undefined;
+    if (metadata.length === 0) {
+      const v = emptyLookupVerdict({ ...c, nowMs: deps.clock.now(), windowMs });
+      if (v.kind !== 'not-recorded')
+        missing = { state: v.kind === 'wait' ? 'waiting' : 'unavailable', reason: v.reason };
+      if (v.kind === 'wait') result.notPublished++;
+    }
+    await recordLookup(db, c.conversationId, c.processDate, found, { missing, again: c.lookedUp });
     readySinceWake += found.filter((f) => f.state === 'pending').length;
     if (readySinceWake >= config.BATCH_SIZE) {
       readySinceWake = 0;

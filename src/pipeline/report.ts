@@ -28,8 +28,9 @@ function lineStatus(r: Row): Pick<ManifestLine, 'status' | 'reason'> {
   if (r.conversationState === 'not_ready') {
     return { status: 'pending', reason: 'conversation still in wrap-up in Genesys; a later run picks it up' };
   }
-  if (!r.recordingId) {
-    if (!r.recorded) return { status: 'unavailable', reason: 'conversation was not recorded' };
+  // A conversation with no row of its own (a conversation-wide row has a state: see below).
+  if (r.state === null) {
+    if (r.recorded === false) return { status: 'unavailable', reason: 'conversation was not recorded' };
     if (!r.lookedUp) return { status: 'pending', reason: 'recordings not looked up yet' };
     return { status: 'unavailable', reason: 'no audio recording found for the conversation' };
   }
@@ -46,6 +47,15 @@ function lineStatus(r: Row): Pick<ManifestLine, 'status' | 'reason'> {
       return { status: 'pending', reason: r.reason ?? 'download not finished' };
   }
 }
+
+/**
+ * A conversation that has no recording to report: not recorded (its sessions say so, or they say
+ * nothing and Genesys lists no recording). It is counted, but gets no manifest line.
+ */
+const unrecorded = (r: Row): boolean =>
+  r.state === null &&
+  r.conversationState === 'ready' &&
+  (r.recorded === false || (r.recorded === null && r.lookedUp));
 
 export async function report(
   deps: PipelineDeps,
@@ -74,8 +84,7 @@ export async function report(
         totalDurationMs += r.durationMs ?? 0;
         q.conversations = (q.conversations ?? 0) + 1;
       }
-      // A not-recorded conversation is not a recording: it is counted, but gets no manifest line.
-      if (!r.recordingId && !r.recorded && r.conversationState === 'ready') continue;
+      if (unrecorded(r)) continue;
       const s = lineStatus(r);
       byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
       if (r.recordingId) {

@@ -3,7 +3,7 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import { groupWriterPerKey } from '../lib/pool.js';
 import type { Db } from './db.js';
-import { recordingKey, WRITE_GROUP } from './recordings.js';
+import { WRITE_GROUP } from './recordings.js';
 import {
   ALL_RECORDINGS,
   type ConversationState,
@@ -43,18 +43,25 @@ export async function upsertConversations(db: Db, rows: readonly ConversationRow
 }
 
 /**
- * Conversations whose recordings must be (re)looked up: ready, recorded, and either never looked up or
- * with a recording that was not ready yet (UPLOADING, transcoding) last time.
+ * Conversations whose recordings must be (re)looked up: ready, not said to be unrecorded (the flag true,
+ * or absent), and either never looked up or with a recording that was not ready yet (UPLOADING,
+ * transcoding, metadata not published) last time.
  */
 export async function conversationsToLookUp(db: Db, processDates: readonly string[], limit: number) {
   return db
-    .select({ conversationId: conversations.conversationId, processDate: conversations.processDate })
+    .select({
+      conversationId: conversations.conversationId,
+      processDate: conversations.processDate,
+      recorded: conversations.recorded,
+      conversationEnd: conversations.conversationEnd,
+      lookedUp: conversations.lookedUp,
+    })
     .from(conversations)
     .where(
       and(
         inArray(conversations.processDate, [...processDates]),
         eq(conversations.state, 'ready' satisfies ConversationState),
-        eq(conversations.recorded, true),
+        sql`${conversations.recorded} is not false`,
         or(
           eq(conversations.lookedUp, false),
           // Not correlated, so it is evaluated once per query (a hashed subplan on the date/state
@@ -90,7 +97,24 @@ export interface FoundRecording {
   endTime?: string | null;
 }
 
-interface Lookup {
+/**
+ * A recorded conversation whose lookup found nothing (`[]` or 404): still waiting for Genesys to publish
+ * its recording, or given up on. Kept as the conversation-wide row, so the manifest, the reconcile
+ * window (a `waiting` row) and the next lookup see it.
+ */
+export interface MissingRecordings {
+  state: Extract<RecordingState, 'waiting' | 'unavailable'>;
+  reason: string;
+}
+
+export interface LookupExtras {
+  /** a recorded conversation that has no recording yet (or never got one) */
+  missing?: MissingRecordings;
+  /** it was looked up before: a wait for its metadata may end now */
+  again?: boolean;
+}
+
+interface Lookup extends LookupExtras {
   conversationId: string;
   processDate: string;
   found: readonly FoundRecording[];
@@ -98,8 +122,10 @@ interface Lookup {
 
 /**
  * Records what a lookup found, atomically with marking the conversation looked up (STYLE §7). Existing
- * rows change only when they were `waiting`: nothing done or in flight is ever touched. Lookups that
- * finish together are written together, in one transaction of two statements for up to 64 of them
+ * rows change only when they were `waiting`: nothing done or in flight is ever touched. `missing`
+ * records a recorded conversation that has no recording yet; a later lookup without it ends the wait.
+ * Lookups that finish together are written together, in one transaction of two statements (three when a
+ * wait may end) for up to 64 of them
  * gathered over at most 25 ms (WRITE_GROUP; one transaction per conversation cost the CLI's one
  * thread more than the lookup itself); each call resolves once its own lookup is written.
  */
@@ -108,28 +134,52 @@ export function recordLookup(
   conversationId: string,
   processDate: string,
   found: readonly FoundRecording[],
+  extras: LookupExtras = {},
 ): Promise<void> {
-  return recordLookupGrouped(db, { conversationId, processDate, found });
+  return recordLookupGrouped(db, { conversationId, processDate, found, ...extras });
 }
 
 const recordLookupGrouped = groupWriterPerKey(writeLookups, WRITE_GROUP);
 
 async function writeLookups(db: Db, group: readonly Lookup[]): Promise<void> {
-  // One row per recording: the same conversation twice in a group keeps its latest lookup.
-  const rows = new Map<string, typeof recordings.$inferInsert>();
-  for (const { conversationId, processDate, found } of group) {
-    for (const r of found)
-      rows.set(recordingKey({ conversationId, recordingId: r.recordingId }), {
-        ...r,
+  // The same conversation twice in a group keeps its latest lookup.
+  const latest = new Map(group.map((g) => [g.conversationId, g]));
+  const rows: (typeof recordings.$inferInsert)[] = [];
+  const waitsEnded: string[] = [];
+  for (const { conversationId, processDate, found, missing, again } of latest.values()) {
+    if (missing) {
+      const { state, reason } = missing;
+      rows.push({
         conversationId,
         processDate,
+        recordingId: ALL_RECORDINGS,
+        media: null,
+        fileState: null,
+        state,
+        reason,
       });
+      continue;
+    }
+    if (again) waitsEnded.push(conversationId);
+    for (const r of found) rows.push({ ...r, conversationId, processDate });
   }
   await db.transaction(async (tx) => {
-    if (rows.size > 0) {
+    if (waitsEnded.length > 0) {
+      await tx
+        .update(recordings)
+        .set({ state: 'expanded', updatedAt: sql`now()` })
+        .where(
+          and(
+            inArray(recordings.conversationId, waitsEnded),
+            eq(recordings.recordingId, ALL_RECORDINGS),
+            eq(recordings.state, 'waiting' satisfies RecordingState),
+          ),
+        );
+    }
+    if (rows.length > 0) {
       await tx
         .insert(recordings)
-        .values([...rows.values()])
+        .values(rows)
         .onConflictDoUpdate({
           target: [recordings.conversationId, recordings.recordingId],
           set: {
@@ -146,7 +196,7 @@ async function writeLookups(db: Db, group: readonly Lookup[]): Promise<void> {
     await tx
       .update(conversations)
       .set({ lookedUp: true, updatedAt: sql`now()` })
-      .where(inArray(conversations.conversationId, [...new Set(group.map((g) => g.conversationId))]));
+      .where(inArray(conversations.conversationId, [...latest.keys()]));
   });
 }
 
@@ -174,7 +224,12 @@ export async function recordConversationWide(
           reason: null,
         })),
       )
-      .onConflictDoNothing({ target: [recordings.conversationId, recordings.recordingId] });
+      // A conversation that waited for its metadata (metadata lookup mode) becomes a batch item.
+      .onConflictDoUpdate({
+        target: [recordings.conversationId, recordings.recordingId],
+        set: { state: 'pending', reason: null, updatedAt: sql`now()` },
+        setWhere: sql`${recordings.state} = 'waiting'`,
+      });
     await tx
       .update(conversations)
       .set({ lookedUp: true, updatedAt: sql`now()` })

@@ -29,8 +29,13 @@ export type ConversationState = (typeof CONVERSATION_STATES)[number];
  * unavailable  → Genesys says it cannot be had (archived, deleted, screen-only…) (final, with reason)
  * waiting      → not ready yet (UPLOADING, transcoding, conversation in wrap-up): a later run retries
  * failed       → gave up after retries (final for this run, with reason; `retry` puts it back to pending)
- * expanded     → a conversation-wide request (RECORDING_LOOKUP=conversation, recording_id '') whose batch
- *                results became one row per recording (final; not a recording itself)
+ * expanded     → a conversation-wide row (recording_id '') that is done with: a request
+ *                (RECORDING_LOOKUP=conversation) whose batch results became one row per recording, or a
+ *                wait for a recorded conversation's metadata that ended (final; not a recording itself)
+ *
+ * The conversation-wide row (recording_id '') is either a batch item for every recording of a
+ * conversation (RECORDING_LOOKUP=conversation), or, `waiting`/`unavailable`, a recorded conversation whose
+ * metadata Genesys has not published (`[]` or 404; revisited by later runs, then given up on).
  */
 export const RECORDING_STATES = [
   'pending',
@@ -84,8 +89,11 @@ export const conversations = pgTable(
     durationMs: bigint('duration_ms', { mode: 'number' }),
     direction: text('direction'),
     state: text('state').$type<ConversationState>().notNull(),
-    /** the sessions' `recording` flag: false means no metadata call is needed */
-    recorded: boolean('recorded').notNull(),
+    /**
+     * the sessions' `recording` flag: true (a recording was started), false (they say none was: no
+     * metadata call), null (no session carries the flag: looked up all the same)
+     */
+    recorded: boolean('recorded'),
     /** recordings looked up for the conversation in its current state */
     lookedUp: boolean('looked_up').notNull().default(false),
     updatedAt: ts('updated_at').notNull().defaultNow(),

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsConversation } from '../../src/contracts/genesys.js';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { type CliExit, emulatorEnv, runCli, sha256 } from '../support/cli.js';
 
@@ -62,10 +63,19 @@ describe.each([
   );
 
   it.runIf(mode === 'RECORDING_LOOKUP=conversation')(
-    'makes no metadata call, submits conversation-wide items, and drops screen recordings',
+    'makes no metadata call for a recorded conversation, submits conversation-wide items, and drops screen recordings',
     async () => {
       const journal = emu.journal.entries();
-      expect(journal.filter((e) => e.path.endsWith('/recordingmetadata'))).toEqual([]);
+      // Only conversations whose sessions carry no recording flag are looked up (spec §15): as batch
+      // items they would take a slot and get an error when, as usual, they were not recorded.
+      const flagged = (id: string) =>
+        (emu.dataset.conversationsOnLocalDay(DATE) as AnalyticsConversation[])
+          .find((c) => c.conversationId === id)
+          ?.participants?.some((p) => p.sessions?.some((s) => s.recording === true));
+      const lookedUp = journal
+        .filter((e) => e.path.endsWith('/recordingmetadata'))
+        .map((e) => e.path.split('/')[4]!);
+      for (const id of lookedUp) expect(flagged(id), id).toBe(false);
       const items = journal
         .filter((e) => e.method === 'POST' && e.path === '/api/v2/recording/batchrequests')
         .flatMap(
@@ -74,6 +84,8 @@ describe.each([
         );
       expect(items.length).toBeGreaterThan(0);
       for (const i of items) expect(i.recordingId).toBeUndefined();
+      const batched = new Set(items.map((i) => (i as { conversationId: string }).conversationId));
+      for (const id of batched) expect(flagged(id), id).toBe(true);
       const lines = await manifest(dataDir);
       for (const l of lines.filter((x) => x.status === 'downloaded'))
         expect(l.contentType).toMatch(/^audio\//);

@@ -1,0 +1,1 @@
+ALTER TABLE "conversations" ALTER COLUMN "recorded" DROP NOT NULL;
