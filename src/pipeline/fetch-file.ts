@@ -4,7 +4,7 @@
 import { GenesysError, GenesysUrlRefusedError } from '../genesys/errors.js';
 import { AppError, ConfigError, EnvironmentError, errorMessage } from '../lib/errors.js';
 import type { Limit } from '../lib/pool.js';
-import { fileNameFor } from '../storage/index.js';
+import { chooseContentType, fileNameFor, peekHead } from '../storage/index.js';
 import { type DownloadedFile, type RecordingKey, recordDownloaded } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -62,7 +62,16 @@ async function fetchFile(
       if (res.status < 500) return { kind: 'error', reason: lastReason };
       continue;
     }
-    const contentType = res.contentType?.split(';')[0]?.trim() || resultContentType;
+    // The file's name and type: the declared audio type, else what its first bytes show (sniff.ts).
+    let head: Buffer;
+    try {
+      head = await peekHead(res.body);
+    } catch (e) {
+      if (deps.signal?.aborted) throw deps.signal.reason;
+      lastReason = `download failed before its first byte: ${errorMessage(e)}`;
+      continue;
+    }
+    const contentType = chooseContentType({ result: resultContentType, download: res.contentType, head });
     try {
       // An id that would make an unsafe file name fails here (UNSAFE_PATH), as a bad result, not the run.
       const file = fileNameFor({ ...item, contentType });

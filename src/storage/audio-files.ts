@@ -23,22 +23,36 @@ const EXTENSIONS: Record<string, string> = {
   'audio/wav': 'wav',
   'audio/x-wav': 'wav',
   'audio/wave': 'wav',
+  'audio/vnd.wave': 'wav',
   'audio/ogg': 'ogg',
   'audio/opus': 'opus',
   'audio/webm': 'webm',
+  'audio/x-matroska': 'mka',
   'audio/mpeg': 'mp3',
   'audio/mp3': 'mp3',
+  'audio/flac': 'flac',
+  'audio/x-flac': 'flac',
+  'audio/aac': 'aac',
+  'audio/mp4': 'm4a',
+  'audio/x-m4a': 'm4a',
+  'audio/amr': 'amr',
   'application/json': 'json',
 };
 
 /**
- * File extension for a Content-Type; parameters (`; codecs=opus`) and case are ignored.
- * Unknown or missing types give `bin`: the bytes are kept, and the manifest's `contentType` says what
- * they are, rather than guessing an extension the transcription stage would trust.
+ * File extension for a Content-Type; parameters (`; codecs=opus`) and case are ignored. An audio type
+ * not listed here gets its subtype when that is a plain word (`audio/x-gsm` → `gsm`), else `audio`:
+ * never `bin` for audio. Other unknown or missing types give `bin`: the bytes are kept, and the
+ * manifest's `contentType` says what they are, rather than guessing an extension the transcription
+ * stage would trust. (The download picks the type, from the file's bytes when need be: sniff.ts.)
  */
 export function extensionFor(contentType: string | null | undefined): string {
   const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return EXTENSIONS[mime] ?? 'bin';
+  const known = EXTENSIONS[mime];
+  if (known) return known;
+  if (!mime.startsWith('audio/')) return 'bin';
+  const sub = mime.slice('audio/'.length).replace(/^x-/, '');
+  return /^[a-z0-9]{1,8}$/.test(sub) ? sub : 'audio';
 }
 
 /** `<conversationId>_<recordingId>.<ext>`; both ids are validated with safeSegment. */

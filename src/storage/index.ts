@@ -20,6 +20,7 @@ export {
   type ManifestStatus,
 } from './manifest.js';
 export { protectDataDir } from './modes.js';
+export { chooseContentType, normalizeContentType, peekHead, sniffAudio } from './sniff.js';
 export type {
   AudioStorage,
   CleanupResult,
