@@ -196,6 +196,10 @@ export const ENV = {
   HTTP_TIMEOUT_MS: { schema: intIn(1000, 600_000, 30_000), example: '30000', secret: false },
   CONCURRENCY: { schema: intIn(1, 64, 8), example: '8', secret: false },
   BATCH_STALL_TIMEOUT_SECONDS: { schema: intIn(5, 24 * 3600, 1800), example: '1800', secret: false },
+  // Real-org data (issue 16): how long a Completed batch job with results missing is waited for, and how
+  // far back the synchronous details query reaches (older days go through the asynchronous jobs API).
+  BATCH_COMPLETED_GRACE_SECONDS: { schema: intIn(0, 1800, 60), example: '60', secret: false },
+  GENESYS_DETAILS_LOOKBACK_DAYS: { schema: intIn(1, 3650, 35), example: '35', secret: false },
   SCHEDULE: {
     schema: z.preprocess(
       emptyToUndefined,

@@ -138,24 +138,32 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         return value as RecordingMetadata[];
       } catch (e) {
         // Genesys may answer 404 for a conversation that has no recordings (seen in the wild, spec §5),
-        // and `[]` for others. Both mean "nothing to download" here.
+        // and `[]` for others: both mean "no recording listed (yet)"; the lookup decides what that
+        // means for the conversation (not recorded, or recorded and not published yet).
         if (e instanceof GenesysHttpError && e.status === 404) return [];
         throw e;
       }
     },
 
     async conversationRecordings(conversationId, { formatId, maxWaitMs }, signal) {
-      const { value, status } = await withSdkContext(
-        {
-          endpoint: 'recordings',
-          signal,
-          validate: arrayOf('recordings', GENESYS_PATHS.recordings(conversationId)),
-        },
-        () => recordingApi.getConversationRecordings(conversationId, { formatId, maxWaitMs }),
-      );
+      let answer: { value: unknown; status: number };
+      try {
+        answer = await withSdkContext(
+          {
+            endpoint: 'recordings',
+            signal,
+            validate: arrayOf('recordings', GENESYS_PATHS.recordings(conversationId)),
+          },
+          () => recordingApi.getConversationRecordings(conversationId, { formatId, maxWaitMs }),
+        );
+      } catch (e) {
+        // As for the metadata: 404 for a conversation Genesys has no recording of (yet).
+        if (e instanceof GenesysHttpError && e.status === 404) return { status: 'ready', recordings: [] };
+        throw e;
+      }
       // The SDK resolves a 202 ("still transcoding", empty or partial body) like a success: check it here.
-      if (status === 202) return { status: 'transcoding' };
-      return { status: 'ready', recordings: value as Recording[] };
+      if (answer.status === 202) return { status: 'transcoding' };
+      return { status: 'ready', recordings: answer.value as Recording[] };
     },
 
     async submitBatch(items, signal) {

@@ -7,6 +7,8 @@
 //   GENESYS_NETWORK        connect error, reset, truncated body (transient, except an unreachable host)
 //   GENESYS_PROTOCOL       malformed JSON or an unexpected shape (transient a couple of times, then terminal)
 //   GENESYS_AUTH           /oauth/token refused the credentials, or the API refused a fresh token
+//   GENESYS_PERMISSION     403 missing.any.permissions / missing.permissions: the OAuth client's role
+//                          lacks a permission (kind 'auth': every such call would fail, so the day stops)
 //   GENESYS_INVALID_INPUT  rejected locally before sending (e.g. a batch of 0 or > 100 items)
 //   GENESYS_TOO_MANY_RESULTS  > 10,000 conversations in an interval too short to split (terminal)
 //   GENESYS_URL_REFUSED    a download URL (or a redirect) the URL policy refuses: not https, a private
@@ -153,6 +155,51 @@ export class GenesysAuthError extends GenesysError {
   }
 }
 
+/** Genesys' codes for a role without the permission a call needs (spec §15). */
+const PERMISSION_CODES = new Set(['missing.any.permissions', 'missing.permissions']);
+
+/**
+ * 403 `missing.any.permissions` / `missing.permissions`: the OAuth client's role lacks a permission.
+ * Every call of that kind would fail the same way, so it stops the day at once with one message that
+ * names the permission, rather than failing each recording.
+ */
+export class GenesysPermissionError extends GenesysError {
+  /** the permissions Genesys names (any one of them is enough when `anyOf`) */
+  readonly permissions: string[];
+  readonly anyOf: boolean;
+  constructor(fields: GenesysErrorFields & { status: number; message?: string }) {
+    const permissions = permissionsIn(fields.message);
+    const anyOf = fields.genesysCode === 'missing.any.permissions';
+    const needed =
+      permissions.length === 0
+        ? 'a permission this call needs'
+        : anyOf && permissions.length > 1
+          ? `${permissions[0]} (or one of ${permissions.slice(1).join(', ')})`
+          : permissions.join(', ');
+    super(
+      'GENESYS_PERMISSION',
+      'auth',
+      `the OAuth client's role lacks ${needed}: add it to the role in Genesys Cloud (Admin > Roles / Permissions), then run again (${formatCallMessage(fields, fields.message)})`,
+      fields,
+    );
+    this.permissions = permissions;
+    this.anyOf = anyOf;
+  }
+}
+
+/** `…permissions assigned: [a:b:c, d:e:f]` → ['a:b:c', 'd:e:f']. */
+export function permissionsIn(message: string | undefined): string[] {
+  const list = /\[([^\]]*)\]/.exec(message ?? '')?.[1] ?? '';
+  return list
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^[\w-]+(:[\w*-]+){2}$/.test(p));
+}
+
+export function isPermissionCode(code: string | undefined): boolean {
+  return code !== undefined && PERMISSION_CODES.has(code);
+}
+
 export class GenesysInvalidInputError extends GenesysError {
   constructor(call: GenesysCallRef, detail: string) {
     super('GENESYS_INVALID_INPUT', 'terminal', `${call.method} ${call.path} not sent: ${detail}`, call);
@@ -208,6 +255,8 @@ export function errorFromResponse(
       (typeof res.body === 'string' ? res.body.slice(0, 200) : undefined),
   };
   if (res.status === 429) return new GenesysRateLimitedError(fields);
+  if (res.status === 403 && isPermissionCode(fields.genesysCode))
+    return new GenesysPermissionError({ ...fields, status: 403 });
   return new GenesysHttpError({ ...fields, status: res.status });
 }
 

@@ -6,6 +6,11 @@
 // for BATCH_STALL_TIMEOUT_SECONDS is given up on (its unfinished items are re-requested up to twice,
 // then failed).
 //
+// A job Genesys calls Completed with fewer results than it expected (recordings with sensitive data are
+// left out when the client lacks recording:recording:viewSensitiveData, spec §15) is polled for
+// BATCH_COMPLETED_GRACE_SECONDS more in case the count catches up, then taken as complete: its items
+// without a result are unavailable (batch-results.ts), not waited on for the stall timeout.
+//
 // Results grow while a job is InProgress, and each one already carries its URL (spec §7), so every poll
 // hands the results so far to `onResults` and the caller downloads them while Genesys prepares the rest.
 // When the rate budget has room (nobody waiting on the limiter: RECORDING_LOOKUP=conversation, or after
@@ -64,6 +69,9 @@ export async function awaitBatch(
 ): Promise<AwaitOutcome> {
   const { genesys, clock, config } = deps;
   const stallMs = config.BATCH_STALL_TIMEOUT_SECONDS * 1000;
+  const graceMs = config.BATCH_COMPLETED_GRACE_SECONDS * 1000;
+  /** when the job was first seen Completed with its current, short, result count */
+  let shortSince: number | undefined;
   let interval = FIRST_POLL_MS;
   let lastCount = -1;
   let lastProgressAt = clock.now();
@@ -76,7 +84,9 @@ export async function awaitBatch(
     try {
       status = await genesys.batchStatus(input.jobId, deps.signal);
     } catch (e) {
-      if (e instanceof GenesysError && (e.status === 404 || e.status === 403)) {
+      // 403 batch.download.permission.denied: the job is not this client's (another credential's, or
+      // forgotten); a missing permission (GenesysPermissionError) is the whole day's problem instead.
+      if (e instanceof GenesysError && e.kind !== 'auth' && (e.status === 404 || e.status === 403)) {
         input.log.warn({ jobId: input.jobId, status: e.status }, 'batch job no longer readable');
         return { kind: 'gone' };
       }
@@ -93,14 +103,28 @@ export async function awaitBatch(
       return { kind: 'completed', result: status };
     }
     if (status.results?.length) input.onResults?.(status.results);
-    if (count > lastCount) {
+    const progressed = count > lastCount;
+    if (status.status === 'Completed') {
+      if (progressed || shortSince === undefined) shortSince = clock.now();
+      if (clock.now() - shortSince >= graceMs) {
+        input.log.warn(
+          { jobId: input.jobId, polls, results: count, expected },
+          'batch completed with fewer results than expected',
+        );
+        return { kind: 'completed', result: status };
+      }
+    }
+    if (progressed) {
       lastCount = count;
       lastProgressAt = clock.now();
     } else if (clock.now() - lastProgressAt >= stallMs) {
       input.log.warn({ jobId: input.jobId, polls, results: count, expected }, 'batch job stalled');
       return { kind: 'stalled', result: status };
     }
-    const delay = nextPollDelay(interval, clock.now() - startedAt, count, expected);
+    let delay = nextPollDelay(interval, clock.now() - startedAt, count, expected);
+    // Completed but short: the next poll lands when the grace ends (or sooner, on the usual back-off).
+    if (shortSince !== undefined)
+      delay = Math.max(MIN_POLL_MS, Math.min(interval, shortSince + graceMs - clock.now()));
     const sooner = eager() ? eagerPollDelay(clock.now() - startedAt, count, expected) : undefined;
     await clock.sleep(sooner === undefined ? delay : Math.min(delay, sooner), deps.signal);
     interval = Math.min(MAX_POLL_MS, Math.round(interval * BACKOFF));

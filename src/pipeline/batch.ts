@@ -14,6 +14,7 @@ import {
   markBatchSubmitted,
 } from '../store/batches.js';
 import { type AwaitOutcome, awaitBatch } from './await-batch.js';
+import { LEFT_OUT_REASON, type NoResult } from './batch-results.js';
 import type { PipelineDeps } from './deps.js';
 import { createBatchDownloader, type DownloadResult } from './download-batch.js';
 
@@ -101,19 +102,23 @@ async function awaitAndDownload(
   return d;
 }
 
-/** The results to settle the items with, and why an item without one is requested again. */
+/** The results to settle the items with, and what an item without one has become. */
 function finalResults(
   status: AwaitOutcome,
   taken: readonly BatchDownloadJobResult[],
   jobId: string,
-): [readonly BatchDownloadJobResult[], string] {
+): [readonly BatchDownloadJobResult[], NoResult] {
   // A job unknown to Genesys (expired or never stored): what it produced before is kept, the rest is
   // requested again.
   if (status.kind === 'gone')
-    return [taken, `batch job ${jobId} is unknown to Genesys; it produced no result`];
-  const missing =
+    return [
+      taken,
+      { reason: `batch job ${jobId} is unknown to Genesys; it produced no result`, final: false },
+    ];
+  const missing: NoResult =
     status.kind === 'stalled'
-      ? `batch job ${jobId} stalled before producing a result`
-      : `batch job ${jobId} returned no result`;
+      ? { reason: `batch job ${jobId} stalled before producing a result`, final: false }
+      : // Completed (after the grace for late results, await-batch.ts): asking again gets the same.
+        { reason: LEFT_OUT_REASON, final: true };
   return [status.result.results ?? [], missing];
 }

@@ -2,12 +2,20 @@
 // transcodes each recording to the requested format and returns media URIs, which are downloaded right
 // away (they are pre-signed and expire). Genesys answers 202 while it is still transcoding: those
 // conversations are asked again a few times with growing pauses, and left for the next run after that.
+// An available audio recording listed with empty `mediaUris` (seen live, spec §15) is asked again the
+// same way, then given up on as unavailable with that reason.
 
-import { recordingVerdict } from '../genesys/conversation-facts.js';
+import type { Recording } from '../contracts/genesys.js';
+import { emptyLookupVerdict, recordingVerdict } from '../genesys/conversation-facts.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
-import { conversationsToLookUp, type FoundRecording, recordLookup } from '../store/conversations.js';
+import {
+  conversationsToLookUp,
+  type FoundRecording,
+  type MissingRecordings,
+  recordLookup,
+} from '../store/conversations.js';
 import { recordOutcome } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 import { fetchToStore } from './fetch-file.js';
@@ -24,6 +32,34 @@ const FORMAT_IDS: Record<string, string> = {
 const MAX_WAIT_MS = 5_000;
 /** Rounds of asking again for conversations still transcoding, and the pause before each. */
 const TRANSCODE_ROUNDS = [5_000, 15_000, 30_000];
+
+const DAY_MS = 86_400_000;
+
+/** What to do with one recording the recordings endpoint listed. */
+export type ConvertedVerdict =
+  | { kind: 'skip' }
+  | { kind: 'fetch'; url: string }
+  /** available, but no media URL yet: ask again (the conversation, in the next round) */
+  | { kind: 'ask-again'; reason: string }
+  | { kind: 'wait'; reason: string }
+  | { kind: 'unavailable'; reason: string };
+
+export const NO_MEDIA_URI_REASON =
+  'Genesys lists the recording as available but gave no media URL (empty mediaUris) each time it was asked';
+
+/**
+ * One recording of a recordings answer: fetch its media URI, wait (uploading, restoring), give up, or ask
+ * again when Genesys lists it available with empty `mediaUris` — until `lastRound`, then unavailable.
+ */
+export function convertedVerdict(r: Recording, lastRound: boolean): ConvertedVerdict {
+  const v = recordingVerdict(r);
+  if (v.kind === 'skip') return { kind: 'skip' };
+  if (v.kind !== 'download') return v;
+  const url = Object.values(r.mediaUris ?? {}).find((m) => m?.mediaUri)?.mediaUri;
+  if (url) return { kind: 'fetch', url };
+  if (lastRound) return { kind: 'unavailable', reason: NO_MEDIA_URI_REASON };
+  return { kind: 'ask-again', reason: 'Genesys gave no media URL yet (empty mediaUris); asking again' };
+}
 
 export interface ConvertResult {
   conversations: number;
@@ -50,7 +86,12 @@ export async function fetchConvertedRecordings(
     transcoding: 0,
   };
 
+  // A recorded conversation without any recording yet is waited for while later runs revisit its day.
+  const windowMs = Math.max(1, config.RECONCILE_DAYS) * DAY_MS;
+  /** recordings downloaded in this run: a conversation asked again does not download them twice */
+  const fetched = new Set<string>();
   for (let round = 0; todo.length > 0 && !deps.signal?.aborted; round++) {
+    const lastRound = TRANSCODE_ROUNDS[round] === undefined;
     const again: typeof todo = [];
     await mapPool(todo, config.CONCURRENCY, async (c) => {
       if (deps.signal?.aborted) return;
@@ -73,34 +114,42 @@ export async function fetchConvertedRecordings(
       }
       const found: FoundRecording[] = [];
       const toFetch: { recordingId: string; url: string }[] = [];
+      let askAgain = false;
       for (const r of lookup.recordings) {
-        const v = recordingVerdict(r);
-        if (v.kind === 'skip') continue;
-        const url = Object.values(r.mediaUris ?? {}).find((m) => m?.mediaUri)?.mediaUri;
-        const playable = v.kind === 'download' && url;
+        const v = convertedVerdict(r, lastRound);
+        if (v.kind === 'skip' || fetched.has(`${c.conversationId}/${r.id}`)) continue;
+        if (v.kind === 'ask-again') askAgain = true;
         found.push({
           recordingId: r.id,
           media: r.media ?? null,
           fileState: r.fileState ?? null,
           // `waiting` until the file is on disk: a crash in between makes the next run ask again.
-          state: playable || v.kind === 'wait' ? 'waiting' : 'unavailable',
-          reason: playable
-            ? 'download in progress'
-            : v.kind === 'download'
-              ? 'Genesys returned no playable media'
-              : v.reason,
+          state: v.kind === 'unavailable' ? 'unavailable' : 'waiting',
+          reason: v.kind === 'fetch' ? 'download in progress' : v.reason,
           startTime: r.startTime ?? null,
           endTime: r.endTime ?? null,
         });
-        if (playable) toFetch.push({ recordingId: r.id, url });
-        else if (v.kind !== 'wait') result.unavailable++;
+        if (v.kind === 'fetch') toFetch.push({ recordingId: r.id, url: v.url });
+        else if (v.kind === 'unavailable') result.unavailable++;
       }
-      await recordLookup(db, c.conversationId, processDate, found);
+      let missing: MissingRecordings | undefined;
+      if (lookup.recordings.length === 0) {
+        const v = emptyLookupVerdict({ ...c, nowMs: clock.now(), windowMs });
+        if (v.kind !== 'not-recorded')
+          missing = { state: v.kind === 'wait' ? 'waiting' : 'unavailable', reason: v.reason };
+      }
+      await recordLookup(db, c.conversationId, processDate, found, {
+        missing,
+        again: c.lookedUp || round > 0,
+      });
+      if (askAgain) again.push(c);
       for (const f of toFetch) {
         const key = { conversationId: c.conversationId, recordingId: f.recordingId };
         const res = await fetchToStore(deps, processDate, key, f.url, null);
-        if (res.kind === 'ok') result.downloaded++;
-        else {
+        if (res.kind === 'ok') {
+          result.downloaded++;
+          fetched.add(`${key.conversationId}/${key.recordingId}`);
+        } else {
           // The next run asks for fresh media URIs (the recording goes back to waiting).
           const reason = res.kind === 'expired' ? 'media URL expired before the download' : res.reason;
           await recordOutcome(db, key, res.kind === 'expired' ? 'waiting' : 'failed', reason);

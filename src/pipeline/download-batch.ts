@@ -19,6 +19,7 @@ import {
   type ItemResult,
   indexResults,
   itemKey,
+  type NoResult,
   type ResultIndex,
   resultFor,
 } from './batch-results.js';
@@ -54,9 +55,9 @@ export interface BatchDownloader {
   taken(): readonly BatchDownloadJobResult[];
   /**
    * The job's final results: settles every item of the batch and records the outcomes. `missing` says
-   * why an item without a result is requested again (the job completed without it, stalled, is gone).
+   * why an item has no result (the job completed without it, stalled, is gone) and whether that is final.
    */
-  finish(results: readonly BatchDownloadJobResult[], missing: string): Promise<DownloadResult>;
+  finish(results: readonly BatchDownloadJobResult[], missing: NoResult): Promise<DownloadResult>;
 }
 
 export function createBatchDownloader(deps: PipelineDeps, input: BatchDownloadInput): BatchDownloader {
@@ -148,7 +149,7 @@ async function settleItems(
   deps: PipelineDeps,
   input: BatchDownloadInput,
   items: readonly BatchItem[],
-  missing: string,
+  missing: NoResult,
   outcomeOf: (item: BatchItem) => Promise<ItemOutcome> | ItemOutcome,
 ): Promise<DownloadResult> {
   const out: DownloadResult = { downloaded: 0, unavailable: 0, failed: 0, requeued: 0 };
