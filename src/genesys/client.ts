@@ -17,6 +17,8 @@
 import platformClient from 'purecloud-platform-client-v2';
 import {
   type AnalyticsConversation,
+  type AsyncConversationResults,
+  type AsyncQueryStatus,
   type BatchDownloadJobStatusResult,
   type ConversationQueryResponse,
   GENESYS_LIMITS,
@@ -26,6 +28,7 @@ import {
 } from '../contracts/genesys.js';
 import { systemClock } from '../lib/clock.js';
 import { pageConversationDetails } from './details.js';
+import { conversationDetailsByJob, type DetailsJobsApi } from './details-jobs.js';
 import { directoryCalls } from './directory.js';
 import { createDownloader } from './download.js';
 import { GenesysHttpError, GenesysInvalidInputError, GenesysProtocolError } from './errors.js';
@@ -84,6 +87,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const apiClient = newApiClient(opts.apiBaseUrl, new GenesysSdkHttpClient(executor));
   const conversationsApi = new platformClient.ConversationsApi(apiClient);
   const recordingApi = new platformClient.RecordingApi(apiClient);
+  const analyticsApi = new platformClient.AnalyticsApi(apiClient);
 
   const protocol = (endpoint: string, detail: string) => (status: number) =>
     new GenesysProtocolError({ method: 'GET', path: endpoint, status }, detail);
@@ -114,6 +118,57 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       throw protocol(path, `${endpoint} answer is not a JSON array`)(status);
   };
 
+  /** An SDK call of the details jobs that must answer a JSON object (`has`: a key it must carry). */
+  const jobsCall = async <T>(
+    path: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<unknown>,
+    has?: string,
+  ) => {
+    const { value } = await withSdkContext(
+      {
+        endpoint: 'detailsJobs',
+        signal,
+        validate: (status, data) => {
+          const ok = typeof data === 'object' && data !== null && !Array.isArray(data);
+          if (!ok || (has && typeof (data as Record<string, unknown>)[has] !== 'string'))
+            throw protocol(path, `details job answer is not an object${has ? ` with ${has}` : ''}`)(status);
+        },
+      },
+      fn,
+    );
+    return value as T;
+  };
+  const detailsJobs: DetailsJobsApi = {
+    submit: (body, signal) =>
+      jobsCall<{ jobId: string }>(
+        GENESYS_PATHS.detailsJobs,
+        signal,
+        () => analyticsApi.postAnalyticsConversationsDetailsJobs(body as never),
+        'jobId',
+      ),
+    status: (jobId, signal) =>
+      jobsCall<AsyncQueryStatus>(
+        GENESYS_PATHS.detailsJob(jobId),
+        signal,
+        () => analyticsApi.getAnalyticsConversationsDetailsJob(jobId),
+        'state',
+      ),
+    results: (jobId, { cursor, pageSize }, signal) =>
+      jobsCall<AsyncConversationResults>(GENESYS_PATHS.detailsJobResults(jobId), signal, () =>
+        analyticsApi.getAnalyticsConversationsDetailsJobResults(jobId, { cursor, pageSize }),
+      ),
+    cancel: async (jobId) => {
+      await withSdkContext({ endpoint: 'detailsJobs' }, () =>
+        analyticsApi.deleteAnalyticsConversationsDetailsJob(jobId),
+      );
+    },
+    availability: (signal) =>
+      jobsCall<{ dataAvailabilityDate?: string }>(GENESYS_PATHS.detailsJobsAvailability, signal, () =>
+        analyticsApi.getAnalyticsConversationsDetailsJobsAvailability(),
+      ),
+  };
+
   const client: GenesysClient = {
     conversationDetails(input, signal): AsyncIterable<AnalyticsConversation> {
       return pageConversationDetails(detailsPage, input, signal, {
@@ -124,6 +179,23 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
           ),
       });
     },
+
+    conversationDetailsByJob(input, signal): AsyncIterable<AnalyticsConversation> {
+      return conversationDetailsByJob(detailsJobs, input, {
+        clock,
+        signal,
+        onSubmitted: (jobId) =>
+          opts.logger?.info(
+            {
+              jobId,
+              interval: `${new Date(input.startMs).toISOString()}/${new Date(input.endMs).toISOString()}`,
+            },
+            'details job submitted',
+          ),
+      });
+    },
+
+    detailsAvailability: (signal) => detailsJobs.availability(signal),
 
     async recordingMetadata(conversationId, signal): Promise<RecordingMetadata[]> {
       try {

@@ -19,6 +19,7 @@ import type { ApiCallStats, RateLimiter } from './types.js';
 export type EndpointName =
   | 'token'
   | 'detailsQuery'
+  | 'detailsJobs'
   | 'recordingMetadata'
   | 'recordings'
   | 'batchSubmit'

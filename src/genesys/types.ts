@@ -46,6 +46,17 @@ export interface ApiCallStats {
 export interface GenesysClient {
   /** Pages the details query (pageSize 100, asc by conversationStart), de-duplicated by conversationId. */
   conversationDetails(input: DetailsQueryInput, signal?: AbortSignal): AsyncIterable<AnalyticsConversation>;
+  /**
+   * The same conversations through an asynchronous details job (submit, poll, page with the cursor):
+   * for days the synchronous query can no longer reach. Throws GENESYS_DETAILS_JOB when the data lake
+   * does not hold the whole interval yet, or the job fails.
+   */
+  conversationDetailsByJob(
+    input: DetailsQueryInput,
+    signal?: AbortSignal,
+  ): AsyncIterable<AnalyticsConversation>;
+  /** GET …/details/jobs/availability: until when the data lake holds conversation details. */
+  detailsAvailability(signal?: AbortSignal): Promise<{ dataAvailabilityDate?: string }>;
   recordingMetadata(conversationId: string, signal?: AbortSignal): Promise<RecordingMetadata[]>;
   conversationRecordings(
     conversationId: string,

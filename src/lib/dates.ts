@@ -5,11 +5,7 @@ import { UsageError } from './errors.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/**
- * Genesys keeps the synchronous details query for interval starts up to 35 days back (developer-center
- * tutorial, Dec 2020; spec §3.3). Older days need the async jobs API, which this tool does not use.
- */
-export const DETAILS_LOOKBACK_DAYS = 35;
+const DAY_MS = 86_400_000;
 
 export function parseIsoDate(value: string, flag: string): DateTime {
   if (!ISO_DATE.test(value)) {
@@ -62,8 +58,9 @@ export function localDateOf(isoInstant: string, zone: string): string {
 }
 
 /**
- * Rejects dates the job cannot process: in the future (or today, which is not over yet) and older than
- * the details-query look-back. Returns a warning for the oldest days that may already be out of reach.
+ * Rejects dates the job cannot process: in the future, or today (which is not over yet). Any older day
+ * can be extracted: days past the synchronous details query's look-back are read through the
+ * asynchronous details jobs (readsThroughJobs).
  */
 export function checkProcessDate(date: string, today: string): void {
   const d = parseIsoDate(date, '--date');
@@ -74,11 +71,17 @@ export function checkProcessDate(date: string, today: string): void {
         `only finished days can be extracted; use ${t.minus({ days: 1 }).toISODate()} or earlier`,
     );
   }
-  const age = Math.round(t.diff(d, 'days').days);
-  if (age > DETAILS_LOOKBACK_DAYS) {
-    throw new UsageError(
-      `--date ${date} is ${age} days ago: Genesys Cloud keeps conversation details queryable for about ` +
-        `${DETAILS_LOOKBACK_DAYS} days, so older days cannot be extracted with this job (use Genesys' recording bulk export instead)`,
-    );
-  }
+}
+
+/**
+ * Whether a day whose UTC interval starts at `intervalStartMs` must be read through the asynchronous
+ * details jobs: the synchronous query accepts interval starts up to `lookBackDays` days in the past,
+ * today included (35 per the developer-center tutorial, spec §3.3; whether still enforced is
+ * unverified), counted in UTC days. The oldest day it would still accept goes to the jobs too, so a
+ * clock or zone difference at the edge cannot make the query refuse it.
+ */
+export function readsThroughJobs(intervalStartMs: number, nowMs: number, lookBackDays: number): boolean {
+  const todayUtc = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const earliest = todayUtc - (lookBackDays - 2) * DAY_MS;
+  return intervalStartMs < earliest;
 }

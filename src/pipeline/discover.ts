@@ -2,7 +2,7 @@
 import type { AnalyticsConversation } from '../contracts/genesys.js';
 import { conversationFacts } from '../genesys/conversation-facts.js';
 import { conversationPeople } from '../genesys/conversation-people.js';
-import { localDateOf, localDayInterval } from '../lib/dates.js';
+import { localDateOf, localDayInterval, readsThroughJobs } from '../lib/dates.js';
 import { type ConversationRow, upsertConversations } from '../store/conversations.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
 
@@ -48,16 +48,24 @@ export async function discover(
     buffer = [];
     wrote();
   };
+  // A day past the synchronous query's look-back (a backfill) is read through an asynchronous details
+  // job: same conversations, read from the analytics data lake.
+  const byJob = readsThroughJobs(interval.startMs, deps.clock.now(), config.GENESYS_DETAILS_LOOKBACK_DAYS);
   logger.info(
     {
       stage: 'discover',
       processDate: plan.processDate,
       interval: `${new Date(interval.startMs).toISOString()}/${new Date(interval.endMs).toISOString()}`,
       queueIds: plan.queueIds,
+      source: byJob ? 'details job' : 'details query',
     },
     'querying conversation details',
   );
-  for await (const c of genesys.conversationDetails({ ...interval, queueIds: plan.queueIds }, deps.signal)) {
+  const input = { ...interval, queueIds: plan.queueIds };
+  const details = byJob
+    ? genesys.conversationDetailsByJob(input, deps.signal)
+    : genesys.conversationDetails(input, deps.signal);
+  for await (const c of details) {
     if (stopped()) break;
     result.seen++;
     const f = conversationFacts(c, deps.clock.now());

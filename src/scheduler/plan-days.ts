@@ -45,7 +45,7 @@ export function planDates(opts: DateOptions, today: string): DatePlan {
     dates = [defaultProcessDate(asOf)];
     isDefault = true;
     if (opts.asOf) {
-      // --as-of simulates another "today": only the date rule changes, the look-back check is real.
+      // --as-of simulates another "today": only the date rule changes.
       return { dates, isDefault };
     }
   }

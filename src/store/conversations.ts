@@ -22,7 +22,8 @@ export async function upsertConversations(db: Db, rows: readonly ConversationRow
     .onConflictDoUpdate({
       target: conversations.conversationId,
       // A conversation that was still in wrap-up is refreshed once Genesys finishes it; one already
-      // ready keeps its row (and its lookedUp flag) so a re-run does no new lookup.
+      // ready keeps its row (and its lookedUp flag) so a re-run does no new lookup, unless its handle
+      // time changed (a tHandle that came after the wait for it ended, conversation-facts.ts).
       set: {
         queueId: sql`excluded.queue_id`,
         queueIds: sql`excluded.queue_ids`,
@@ -38,7 +39,7 @@ export async function upsertConversations(db: Db, rows: readonly ConversationRow
         lookedUp: sql`case when ${conversations.state} = excluded.state then ${conversations.lookedUp} else false end`,
         updatedAt: sql`now()`,
       },
-      setWhere: sql`${conversations.state} <> 'ready'`,
+      setWhere: sql`${conversations.state} <> 'ready' or ${conversations.durationMs} is distinct from excluded.duration_ms`,
     });
 }
 

@@ -128,11 +128,6 @@ const DATE_ROWS: [string, string, RegExp][] = [
     /in the future.*only finished days can be extracted/,
   ],
   ['today', TODAY.toISODate()!, /is today.*only finished days/],
-  [
-    'older than the look-back',
-    TODAY.minus({ days: 60 }).toISODate()!,
-    /60 days ago: Genesys Cloud keeps conversation details queryable for about 35 days/,
-  ],
 ];
 
 describe.concurrent('dates Genesys cannot serve: exit 2 naming the rule', CLI_TESTS, () => {

@@ -13,7 +13,19 @@ describe('doctor', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    emu = await buildEmulator({ seed: 5, conversationsPerDay: 40, ratePerMinute: 6000 });
+    emu = await buildEmulator({
+      seed: 5,
+      conversationsPerDay: 40,
+      ratePerMinute: 6000,
+      extraClients: [
+        { clientId: 'no-recordings', clientSecret: 's1', missingPermissions: ['recording:recording:view'] },
+        {
+          clientId: 'no-analytics',
+          clientSecret: 's2',
+          missingPermissions: ['analytics:conversationDetail:view'],
+        },
+      ],
+    });
     dir = await mkdtemp(join(tmpdir(), 'ae-doctor-'));
     env = {
       GENESYS_CLOUD_BASE_URL: emu.url,
@@ -37,9 +49,40 @@ describe('doctor', () => {
     expect(checks.storage?.status).toBe('ok');
     expect(checks.database?.status).toBe('ok');
     expect(checks.credentials?.status).toBe('ok');
+    expect(checks.analytics?.status).toBe('ok');
+    expect(checks.recordings?.status).toBe('ok');
     // the emulator has calls yesterday in its queues, so the queue is seen
     expect(checks[`queue ${emu.queueIds[0]}`]?.status).toBe('ok');
   });
+
+  it('checks each permission a run needs with one call that reads no conversation data', async () => {
+    emu.journal.clear();
+    await runChecks(env);
+    const paths = emu.journal.entries().map((e) => `${e.method} ${e.path}`);
+    expect(paths).toContain('GET /api/v2/analytics/conversations/details/jobs/availability');
+    expect(paths).toContain(
+      'GET /api/v2/conversations/00000000-0000-0000-0000-000000000000/recordingmetadata',
+    );
+    expect(paths.filter((p) => p.includes('/details/jobs'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['no-recordings', 's1', 'recordings', 'recording:recording:view'],
+    ['no-analytics', 's2', 'analytics', 'analytics:conversationDetail:view'],
+  ])(
+    'a client without the permission (%s) fails its check, naming it',
+    async (id, secret, name, permission) => {
+      const checks = byName(
+        await runChecks({ ...env, GENESYS_CLOUD_CLIENT_ID: id, GENESYS_CLOUD_CLIENT_SECRET: secret }),
+      );
+      expect(checks.credentials?.status).toBe('ok');
+      expect(checks[name]?.status).toBe('FAIL');
+      expect(checks[name]?.detail).toContain(permission);
+      expect((checks[name] as { fix?: string }).fix).toContain(permission);
+      const other = name === 'analytics' ? 'recordings' : 'analytics';
+      expect(checks[other]?.status).toBe('ok');
+    },
+  );
 
   it('names a wrong secret without printing it', async () => {
     const secret = 'not-the-right-secret-4242';

@@ -6,6 +6,7 @@ import {
   localDateOf,
   localDayInterval,
   localToday,
+  readsThroughJobs,
 } from '../../src/lib/dates.js';
 import { planDates } from '../../src/scheduler/plan-days.js';
 
@@ -69,16 +70,36 @@ describe('date options', () => {
     [{ date: '26-11-01' }, /use YYYY-MM-DD/],
     [{ date: '2026-11-27' }, /in the future/],
     [{ date: '2026-11-26' }, /today/],
-    [{ date: '2026-09-01' }, /35 days/],
     [{ from: '2026-11-22', to: '2026-11-20' }, /before --from/],
     [{ from: '2026-11-22' }, /go together/],
     [{ date: '2026-11-20', asOf: '2026-11-21' }, /only one of/],
   ])('%o is rejected with a clear message', (opts, message) => {
     expect(() => planDates(opts, today)).toThrow(message);
   });
-  it('checkProcessDate accepts yesterday and the 35th day back', () => {
+  it('checkProcessDate accepts yesterday, the 35th day back and older days (a backfill)', () => {
     expect(() => checkProcessDate('2026-11-25', today)).not.toThrow();
     expect(() => checkProcessDate('2026-10-22', today)).not.toThrow();
+    expect(() => checkProcessDate('2026-09-01', today)).not.toThrow();
+    expect(() => checkProcessDate('2024-11-26', today)).not.toThrow();
+    expect(planDates({ from: '2026-09-01', to: '2026-09-03' }, today).dates).toHaveLength(3);
+  });
+
+  // The synchronous query accepts interval starts up to 35 days back, today included (UTC days); the
+  // oldest of those goes to the jobs too, for safety at the edge.
+  const NOW = Date.parse('2026-11-26T12:00:00Z');
+  const lima = (date: string) => Date.parse(`${date}T05:00:00Z`);
+  it.each([
+    ['yesterday', lima('2026-11-25'), false],
+    ['33 days back', lima('2026-10-24'), false],
+    ['34 days back: the query would still take it, the jobs do', lima('2026-10-23'), true],
+    ['35 days back', lima('2026-10-22'), true],
+    ['a year back', lima('2025-11-26'), true],
+  ])('readsThroughJobs: %s → %s', (_, start, jobs) => {
+    expect(readsThroughJobs(start, NOW, 35)).toBe(jobs);
+  });
+  it('readsThroughJobs follows GENESYS_DETAILS_LOOKBACK_DAYS', () => {
+    expect(readsThroughJobs(lima('2026-09-01'), NOW, 400)).toBe(false);
+    expect(readsThroughJobs(lima('2026-11-25'), NOW, 1)).toBe(true);
   });
   it('dateRange refuses more than a year', () => {
     expect(() => dateRange('2025-01-01', '2026-06-01')).toThrow(/at most 366/);

@@ -19,7 +19,7 @@ const HELP = `audio-extract demo — a full extraction against the bundled Genes
 
 Usage: audio-extract demo [--date YYYY-MM-DD] [--conversations N] [--seed S]
 
-  --date D           process date, a finished day within the last 35 days, as for run (default:
+  --date D           process date, a finished day, as for run (default:
                      yesterday in TIMEZONE, Saturday if that was Sunday)
   --conversations N  conversations per day in the emulator (default 200)
   --seed S           emulator data seed (default 1)

@@ -1,11 +1,13 @@
 // `audio-extract doctor`: checks what a nightly run needs, one line per check with ok/FAIL and the fix,
 // cheaply: configuration, storage (DATA_DIR/audio writable, or the S3 bucket: exists, region, a write probe),
 // database (open, migrate, set up the job queue), Genesys credentials
-// (one token request) and queue ids (the first pages of yesterday's details query, stopping as soon as
-// every configured queue was seen). Exit 0 when every check passes, 1 otherwise.
+// (one token request), the two permissions a run needs (one cheap call each, permissionChecks) and
+// queue ids (the first pages of yesterday's details query, stopping as soon as every configured queue
+// was seen). Exit 0 when every check passes, 1 otherwise.
 import { DateTime } from 'luxon';
 import { type Config, parseConfig, requireGenesysCredentials } from '../../config/schema.js';
 import { conversationFacts } from '../../genesys/conversation-facts.js';
+import { GenesysPermissionError } from '../../genesys/errors.js';
 import type { GenesysClient } from '../../genesys/types.js';
 import { localDayInterval, localToday } from '../../lib/dates.js';
 import { errorMessage, isAppError } from '../../lib/errors.js';
@@ -24,8 +26,10 @@ Usage: audio-extract doctor [--json]
 Checks: config (environment variables), storage (DATA_DIR/audio writable with its free space; with
 STORAGE_URL=s3://…: the bucket exists, the region is right, a probe object can be written and deleted,
 incomplete uploads can be listed), database (open, migrate, job queue),
-credentials (one OAuth token request), queues (is each GENESYS_QUEUE_IDS id seen in yesterday's calls),
-names (may the client look up queue, user and wrap-up code names: a warning when not).
+credentials (one OAuth token request), analytics and recordings (the OAuth client's role has
+analytics:conversationDetail:view and recording:recording:view: one small call each), queues (is each
+GENESYS_QUEUE_IDS id seen in yesterday's calls), names (may the client look up queue, user and wrap-up
+code names: a warning when not).
 Prints one line per check; exit 0 when all pass, 1 otherwise. A queue with no call yesterday is a
 warning (it may just have been idle), not a failure.
 `;
@@ -102,6 +106,42 @@ async function queueChecks(config: Config, genesys: GenesysClient): Promise<Chec
   });
 }
 
+/** A conversation id no conversation has: the recordings probe reads nothing. */
+const NO_CONVERSATION = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The permissions a run needs, one cheap call each, chosen because they read no conversation data and
+ * cost one request of the rate budget:
+ * - analytics:conversationDetail:view: GET …/analytics/conversations/details/jobs/availability (one
+ *   timestamp; Genesys checks that permission on it, and backfills use the jobs it guards);
+ * - recording:recording:view: GET /conversations/{id}/recordingmetadata for a conversation id that does
+ *   not exist: 404 (or []) with the permission, 403 missing.any.permissions without it; no media.
+ * recording:recording:viewSensitiveData cannot be checked without a recording that has sensitive data:
+ * without it such recordings are left out of batches (the manifest says so).
+ */
+async function permissionChecks(genesys: GenesysClient): Promise<Check[]> {
+  const probe = async (name: string, permission: string, call: () => Promise<unknown>): Promise<Check> => {
+    try {
+      await call();
+      return { name, status: 'ok', detail: `the OAuth client's role has ${permission}` };
+    } catch (e) {
+      return {
+        name,
+        status: 'FAIL',
+        detail: redactText(errorMessage(e)),
+        fix:
+          e instanceof GenesysPermissionError
+            ? `add ${permission} to the OAuth client's role (Admin > Roles / Permissions)`
+            : undefined,
+      };
+    }
+  };
+  return [
+    await probe('analytics', 'analytics:conversationDetail:view', () => genesys.detailsAvailability()),
+    await probe('recordings', 'recording:recording:view', () => genesys.recordingMetadata(NO_CONVERSATION)),
+  ];
+}
+
 /** The store STORAGE_URL names: DATA_DIR/audio writable, or the bucket (exists, region, write probe). */
 async function storageChecks(config: Config): Promise<Check[]> {
   let storage: AudioStorage;
@@ -130,7 +170,7 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
     checks.push({ name: 'config', status: 'ok', detail: 'environment variables are valid' });
   } catch (e) {
     checks.push({ name: 'config', status: 'FAIL', detail: errorMessage(e) });
-    for (const name of ['storage', 'database', 'credentials', 'queues']) {
+    for (const name of ['storage', 'database', 'credentials', 'analytics', 'recordings', 'queues']) {
       checks.push({ name, status: 'skipped', detail: 'needs a valid configuration' });
     }
     return checks;
@@ -158,7 +198,8 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
     genesys = await genesysFor(config, logger);
   } catch (e) {
     checks.push({ name: 'credentials', status: 'FAIL', detail: errorMessage(e) });
-    checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
+    for (const name of ['analytics', 'recordings', 'queues'])
+      checks.push({ name, status: 'skipped', detail: 'needs working credentials' });
     return checks;
   }
   try {
@@ -168,9 +209,15 @@ export async function runChecks(env: Record<string, string | undefined>): Promis
     });
     checks.push(credentials);
     if (credentials.status === 'ok') {
-      checks.push(...(await queueChecks(config, genesys)));
+      const permissions = await permissionChecks(genesys);
+      checks.push(...permissions);
+      if (permissions[0]!.status === 'ok') checks.push(...(await queueChecks(config, genesys)));
+      else
+        checks.push({ name: 'queues', status: 'skipped', detail: 'needs analytics:conversationDetail:view' });
       checks.push(await namesCheck(config, genesys));
-    } else checks.push({ name: 'queues', status: 'skipped', detail: 'needs working credentials' });
+    } else
+      for (const name of ['analytics', 'recordings', 'queues'])
+        checks.push({ name, status: 'skipped', detail: 'needs working credentials' });
   } finally {
     await genesys.close();
   }

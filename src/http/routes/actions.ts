@@ -22,7 +22,7 @@ const queueIdsSchema = {
 export const actionRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps }) => {
   const { config } = deps;
 
-  /** A date the job can extract: finished in TIMEZONE and within Genesys' details look-back. */
+  /** A date the job can extract: finished in TIMEZONE (older days go through the details jobs). */
   const extractableDate = (value: string, name: string): string => {
     const date = calendarDate(value, name);
     try {
