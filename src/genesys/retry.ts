@@ -64,6 +64,8 @@ export type RetryDecision =
     };
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+/** Node's codes for a TLS certificate it does not trust: asking again gets the same certificate. */
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 
 /**
  * @param attempt counted attempts made so far, including the one that just failed (1 after the first)
@@ -113,6 +115,12 @@ export function decideRetry(
   if (error instanceof GenesysNetworkError) {
     if (UNREACHABLE.has(error.syscode) && !error.hostEverReached) {
       return { retry: false, reason: `cannot reach ${error.host}` };
+    }
+    if (UNTRUSTED_CERTIFICATE.test(error.syscode)) {
+      return {
+        retry: false,
+        reason: `the TLS certificate of ${error.host} is not trusted; for a private CA (such as the one the sandbox's --tls mode writes), start with NODE_EXTRA_CA_CERTS=<the CA's PEM file>`,
+      };
     }
     if (!p.idempotent && !error.connectFailed) {
       return { retry: false, reason: 'not idempotent: the connection broke after the request was sent' };
