@@ -9,6 +9,7 @@ import { type DayBacklog, dayBacklog } from '../store/days.js';
 import { requeueFailed, requeueStranded } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
 import { type ApiUsage, apiUsageBetween } from './api-usage.js';
+import { LEFT_OUT_REASON } from './batch-results.js';
 import { runBatches, type TransferResult } from './batches.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
 import type { DayPlan, PipelineDeps } from './deps.js';
@@ -83,7 +84,8 @@ async function openDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
 /**
  * Half-written files and uploads a crash may have left go (they are never final; those of a writer
  * still running elsewhere stay), items stranded in a closed batch go back in line, and recordings that
- * failed in an earlier run get one more chance in this one.
+ * failed in an earlier run get one more chance in this one, as do those a batch
+ * left out (the permission to see sensitive data may have been granted since).
  */
 async function resumeDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
   const cleaned = await deps.storage.cleanupDay(plan.processDate);
@@ -93,7 +95,7 @@ async function resumeDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
       "cleaned up the day's temporary files (kept: those of writers still running)",
     );
   await requeueStranded(deps.db, plan.processDate);
-  const retried = await requeueFailed(deps.db, plan.processDate);
+  const retried = await requeueFailed(deps.db, plan.processDate, [LEFT_OUT_REASON]);
   if (retried > 0)
     deps.logger.info(
       { processDate: plan.processDate, recordings: retried },

@@ -1,6 +1,6 @@
 // Recording outcomes (downloaded, unavailable, failed, back to pending) and the day's rows in manifest
 // order. Batch rows and items are in batches.ts.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { groupWriterPerKey } from '../lib/pool.js';
 import type { Db } from './db.js';
 import { ALL_RECORDINGS, batches, conversations, type RecordingState, recordings } from './schema.js';
@@ -83,12 +83,29 @@ export async function recordOutcome(
     );
 }
 
-/** Puts failed (and optionally not-ready) recordings of a date back in line for the next run. */
-export async function requeueFailed(db: Db, processDate: string): Promise<number> {
+/**
+ * Puts failed recordings of a date back in line for the next run, and unavailable ones whose reason is
+ * one of `unavailableFor` (a cause the operator can fix, such as a missing permission).
+ */
+export async function requeueFailed(
+  db: Db,
+  processDate: string,
+  unavailableFor: readonly string[] = [],
+): Promise<number> {
   const rows = await db
     .update(recordings)
     .set({ state: 'pending', reason: null, batchId: null, updatedAt: sql`now()` })
-    .where(and(eq(recordings.processDate, processDate), eq(recordings.state, 'failed')))
+    .where(
+      and(
+        eq(recordings.processDate, processDate),
+        unavailableFor.length === 0
+          ? eq(recordings.state, 'failed')
+          : or(
+              eq(recordings.state, 'failed'),
+              and(eq(recordings.state, 'unavailable'), inArray(recordings.reason, [...unavailableFor])),
+            ),
+      ),
+    )
     .returning({ id: recordings.recordingId });
   return rows.length;
 }

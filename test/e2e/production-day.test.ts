@@ -186,6 +186,18 @@ describe('a production-like day, checked against the oracle', () => {
       }
       expect(runs[name]!.lines.some((l) => nonAudio.has(l.conversationId))).toBe(false);
     }
+    // the day's conversation count is the voice conversations an agent handled, nothing else
+    const run = runs.morning!;
+    const handled = (o: DayOracle) =>
+      o.conversations.filter(
+        (c) =>
+          c.queues.some((q) => queues.includes(q.id)) &&
+          ['voice', 'callback'].includes(c.mediaType) &&
+          c.agents.length > 0,
+      ).length;
+    const counted = Number(/conversations (\d+)/.exec(run.exit.stdout)?.[1]);
+    expect(counted).toBeGreaterThanOrEqual(Math.min(handled(run.before), handled(run.after)));
+    expect(counted).toBeLessThanOrEqual(Math.max(handled(run.before), handled(run.after)));
     // the details query asked for voice only
     const query = runs.evening!.journal.find((e) => e.path.endsWith('/details/query'))!;
     expect(JSON.stringify(query.body)).toContain('"dimension":"mediaType"');

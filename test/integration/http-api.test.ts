@@ -271,7 +271,9 @@ describe('POST /api/runs', () => {
     const today = await post({ processDate: '2026-11-24' });
     expect(today.statusCode).toBe(400);
     expect(today.json().error.code).toBe('INVALID_DATE');
-    expect((await post({ processDate: '2026-09-01' })).json().error.code).toBe('INVALID_DATE');
+    expect((await post({ processDate: '2026-11-25' })).json().error.code).toBe('INVALID_DATE');
+    // a day older than the details query's look-back is a backfill: read through the details jobs
+    expect((await post({ processDate: '2026-09-01' })).statusCode).toBe(202);
     expect((await post({ processDate: '2026-11-22', extra: 1 })).statusCode).toBe(400);
     expect((await post({ processDate: '2026-11-22', queueIds: ['x'] })).statusCode).toBe(400);
     expect((await post({})).json().error.code).toBe('BAD_REQUEST');

@@ -4,8 +4,10 @@ import {
   errorFromResponse,
   formatCallMessage,
   GenesysHttpError,
+  GenesysPermissionError,
   GenesysRateLimitedError,
   parseRetryAfter,
+  permissionsIn,
 } from '../../src/genesys/errors.js';
 import { AppError } from '../../src/lib/errors.js';
 
@@ -159,5 +161,59 @@ describe('details query body', () => {
     expect(
       isResultsCapError(new GenesysHttpError({ ...call, status: 400, message: 'Invalid interval' })),
     ).toBe(false);
+  });
+});
+
+describe('a 403 for a missing permission', () => {
+  const metadataCall = { method: 'GET', path: '/api/v2/conversations/c1/recordingmetadata' };
+  const answer = (code: string, message: string) =>
+    errorFromResponse(
+      metadataCall,
+      { status: 403, headers: {}, body: { code, message, status: 403, contextId: 'ctx-1' } },
+      0,
+    );
+
+  it('missing.any.permissions: names the first permission as the one to add, the others as alternatives', () => {
+    const err = answer(
+      'missing.any.permissions',
+      'Unable to perform the requested action. You must have at least one of the following permissions assigned: [recording:recording:view, recording:recordingSegment:view]',
+    );
+    expect(err).toBeInstanceOf(GenesysPermissionError);
+    expect(err.code).toBe('GENESYS_PERMISSION');
+    // stops the day, like an authentication failure
+    expect(err.kind).toBe('auth');
+    expect((err as GenesysPermissionError).permissions).toEqual([
+      'recording:recording:view',
+      'recording:recordingSegment:view',
+    ]);
+    expect(err.message).toMatch(
+      /^the OAuth client's role lacks recording:recording:view \(or one of recording:recordingSegment:view\): add it to the role/,
+    );
+    expect(err.message).toContain('403 missing.any.permissions');
+    expect(err.message).toContain('contextId ctx-1');
+  });
+
+  it('missing.permissions: names every permission', () => {
+    const err = answer(
+      'missing.permissions',
+      'Unable to perform the requested action. You are missing the following permission(s): [routing:wrapupCode:view]',
+    );
+    expect(err).toBeInstanceOf(GenesysPermissionError);
+    expect(err.message).toMatch(/role lacks routing:wrapupCode:view: add it/);
+  });
+
+  it('another 403 (a batch job of another client) stays an HTTP error', () => {
+    const err = answer('batch.download.permission.denied', 'not yours');
+    expect(err).toBeInstanceOf(GenesysHttpError);
+    expect(err.kind).toBe('terminal');
+  });
+
+  it.each([
+    ['[a:b:c, d:e:f]', ['a:b:c', 'd:e:f']],
+    ['no list', []],
+    ['[not a permission, x:y:z]', ['x:y:z']],
+    [undefined, []],
+  ])('permissionsIn(%s)', (message, list) => {
+    expect(permissionsIn(message)).toEqual(list);
   });
 });
