@@ -92,6 +92,8 @@ describe('a role without a permission the run needs', () => {
   it('without analytics: one query, nothing else asked', () => {
     const { paths } = runs.analytics!;
     expect(paths.filter((p) => p.includes('/details/query'))).toHaveLength(1);
-    expect(paths.filter((p) => p.includes('/api/v2/conversations/') || p.includes('/recording/'))).toEqual([]);
+    expect(paths.filter((p) => p.includes('/api/v2/conversations/') || p.includes('/recording/'))).toEqual(
+      [],
+    );
   });
 });
