@@ -69,7 +69,7 @@ describe('a run over TLS', () => {
     expect(said).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
     expect(said).toMatch(/is not trusted; for a private CA .* start with NODE_EXTRA_CA_CERTS/);
     expect(untrusted.stderrText).not.toMatch(/^\s+at /m);
-    // not asked again 8 times with back-off
-    expect(untrusted.endedAt - untrusted.startedAt).toBeLessThan(15_000);
+    // not asked again 8 times with back-off (each retry is a warning in the log)
+    expect(untrusted.records.filter((r) => r.msg === 'genesys request will be retried')).toEqual([]);
   });
 });
