@@ -4,7 +4,7 @@
 import type { AnalyticsConversation } from '../contracts/genesys.js';
 
 export interface ConversationPeople {
-  /** participantName of each agent's (and consulted user's) user id (the first one seen) */
+  /** participantName of each agent user id (the first one seen) */
   agentNames: Map<string, string>;
   /** one per finished wrap-up segment of an agent, in order of appearance */
   wrapUps: { code: string; note: string | null }[];
@@ -20,8 +20,7 @@ export function conversationPeople(c: AnalyticsConversation): ConversationPeople
   let fallback: typeof numbers;
   for (const p of c.participants ?? []) {
     const isAgent = p.purpose === 'agent';
-    // A consulted user (purpose `user`) is one of agentUserIds too (conversation-facts.ts).
-    if ((isAgent || p.purpose === 'user') && p.userId && p.participantName && !agentNames.has(p.userId))
+    if (isAgent && p.userId && p.participantName && !agentNames.has(p.userId))
       agentNames.set(p.userId, p.participantName);
     for (const s of p.sessions ?? []) {
       if ((s.ani || s.dnis) && s.mediaType === 'voice') {
