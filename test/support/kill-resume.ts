@@ -67,6 +67,12 @@ const KILL_DELAY_MS: Record<Stage, number> = {
 const idx = (s: Stage) => STAGES.indexOf(s);
 const BATCH_PATH = '/api/v2/recording/batchrequests';
 const SUBMIT_DELAY_MS = 400;
+/**
+ * The e-mail takes this long to be answered (and recorded by the emulator), so the run's last stage is
+ * a window every pending kill can land in: a kill armed earlier whose delay would outlast the run is
+ * fired at 'day done' instead, and the run cannot end unkilled while kills are still planned.
+ */
+const NOTIFY_DELAY_MS = 400;
 
 function planKills(kills: number): Stage[] {
   const plan: Stage[] = [];
@@ -124,7 +130,10 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
     batchJobDurationMs: { min: 200, max: 1500 },
     // Submissions take a little while, so kills aimed at them land between the POST reaching Genesys
     // and the job id being recorded: the one window in which a job can be orphaned.
-    faults: [{ match: { method: 'POST', path: BATCH_PATH }, delayMs: SUBMIT_DELAY_MS }],
+    faults: [
+      { match: { method: 'POST', path: BATCH_PATH }, delayMs: SUBMIT_DELAY_MS },
+      { match: { method: 'POST', path: '/notify' }, delayMs: NOTIFY_DELAY_MS },
+    ],
   };
   const [emuKilled, emuRef] = await Promise.all([buildEmulator(emuOpts), buildEmulator(emuOpts)]);
   const killedDir = await freshDataDir('ae-killed-', o.template);
@@ -152,25 +161,31 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
       // The delay is the stage's that is running when the kill is armed: once earlier attempts have done
       // most of the day, a resumed run skips the target's stage, and the target's longer window (800 ms
       // for a poll) would let the short report and notify stages finish, ending the run unkilled.
+      const killNow = () => {
+        if (killedIn) return;
+        clearTimeout(timer);
+        // A batch POST that reached the emulator and whose job id is not recorded yet ('batch
+        // submitted' is logged after that) means the kill fell inside a submission.
+        const posts = emuKilled.journal
+          .entries()
+          .filter((e) => e.method === 'POST' && e.path === BATCH_PATH && e.at >= startedAt).length;
+        const recorded = p.records.filter((r) => r.msg === 'batch submitted').length;
+        killedIn = posts > recorded ? 'submit' : current;
+        killedAt = Date.now();
+        p.kill();
+      };
+      let armedIn: Stage | undefined;
       const arm = (at: Stage) => {
-        timer ??= setTimeout(
-          () => {
-            // A batch POST that reached the emulator and whose job id is not recorded yet ('batch
-            // submitted' is logged after that) means the kill fell inside a submission.
-            const posts = emuKilled.journal
-              .entries()
-              .filter((e) => e.method === 'POST' && e.path === BATCH_PATH && e.at >= startedAt).length;
-            const recorded = p.records.filter((r) => r.msg === 'batch submitted').length;
-            killedIn = posts > recorded ? 'submit' : current;
-            killedAt = Date.now();
-            p.kill();
-          },
-          Math.floor(Math.random() * KILL_DELAY_MS[at]),
-        );
+        if (armedIn) return;
+        armedIn = at;
+        timer = setTimeout(killNow, Math.floor(Math.random() * KILL_DELAY_MS[at]));
       };
       const p = spawnCli(args, cliEnv(emuKilled, killedDir, extra), (r) => {
         const stage = r.msg ? MARKERS[r.msg] : undefined;
         if (stage) current = stage;
+        // The last window (the e-mail, NOTIFY_DELAY_MS long): a kill still pending from an earlier stage
+        // lands now rather than after the run has ended.
+        if (target && stage === 'notify' && armedIn && armedIn !== 'notify') return killNow();
         if (!target || !stage || idx(stage) < idx(target)) return;
         // Aimed at a submission: wait for one to reach the emulator (below), unless the transfer is over.
         if (target === 'submit' && idx(stage) < idx('report')) return;
@@ -286,7 +301,13 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
     // record the send (the run's log never said "notification sent").
     const explainedByKill = mails
       .slice(0, -1)
-      .filter((m) => killWindows.some((w) => m.at >= w.from && m.at <= w.to && !w.notifiedBefore)).length;
+      // The emulator records an e-mail once its NOTIFY_DELAY_MS has passed, even when the sender was
+      // killed meanwhile: such an e-mail is stamped up to that long after the attempt ended.
+      .filter((m) =>
+        killWindows.some(
+          (w) => m.at >= w.from && m.at <= w.to + NOTIFY_DELAY_MS + 250 && !w.notifiedBefore,
+        ),
+      ).length;
     if (mails.length === 0) problems.push('no notification was sent');
     if (mails.length - 1 > explainedByKill) {
       // Say what differed, so a failure can be told apart from a real second outcome.
