@@ -304,9 +304,7 @@ export async function runKillResume(o: KillResumeOptions): Promise<KillResumeRep
       // The emulator records an e-mail once its NOTIFY_DELAY_MS has passed, even when the sender was
       // killed meanwhile: such an e-mail is stamped up to that long after the attempt ended.
       .filter((m) =>
-        killWindows.some(
-          (w) => m.at >= w.from && m.at <= w.to + NOTIFY_DELAY_MS + 250 && !w.notifiedBefore,
-        ),
+        killWindows.some((w) => m.at >= w.from && m.at <= w.to + NOTIFY_DELAY_MS + 250 && !w.notifiedBefore),
       ).length;
     if (mails.length === 0) problems.push('no notification was sent');
     if (mails.length - 1 > explainedByKill) {
