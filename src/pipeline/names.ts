@@ -7,7 +7,7 @@
 // Names are a convenience, never a reason to fail a day: a lookup Genesys refuses (a role without the
 // permission: 403) or that keeps failing leaves those ids without a name, with one warning for the
 // day, and the names known from earlier runs still serve.
-import { GenesysError, GenesysHttpError } from '../genesys/errors.js';
+import { GenesysError, GenesysHttpError, GenesysPermissionError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
 import type { ManifestLine } from '../storage/index.js';
 import { type DirectoryName, idsOfDay, namesOf, saveNames } from '../store/directory-names.js';
@@ -44,7 +44,9 @@ export const NO_NAMES: DayNames = {
 
 /** Why a lookup of `kind` failed, in words an operator can act on. */
 export function nameProblem(kind: NameKind, e: unknown): string {
-  if (e instanceof GenesysHttpError && e.status === 403)
+  // A names lookup lacking its permission leaves the names out; unlike the day's own calls, it does not
+  // stop the day (a 403 naming the permission is a GenesysPermissionError, a bare one a GenesysHttpError).
+  if (e instanceof GenesysPermissionError || (e instanceof GenesysHttpError && e.status === 403))
     return `${WHAT[kind]}: the OAuth client's role lacks ${NAME_PERMISSIONS[kind]} (403)`;
   return `${WHAT[kind]}: ${errorMessage(e)}`;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEmulator } from '../../src/emulator/index.js';
 import type { Emulator } from '../../src/emulator/types.js';
 import { createGenesysClient } from '../../src/genesys/client.js';
-import { GenesysHttpError } from '../../src/genesys/errors.js';
+import { GenesysPermissionError } from '../../src/genesys/errors.js';
 import type { GenesysClient } from '../../src/genesys/types.js';
 
 let emu: Emulator;
@@ -93,7 +93,8 @@ describe('name lookups', () => {
     const e = await client('no-names')
       .usersById([...known().agents.keys()].slice(0, 1))
       .catch((err: unknown) => err);
-    expect(e).toBeInstanceOf(GenesysHttpError);
-    expect((e as GenesysHttpError).status).toBe(403);
+    expect(e).toBeInstanceOf(GenesysPermissionError);
+    expect((e as GenesysPermissionError).status).toBe(403);
+    expect((e as GenesysPermissionError).permissions).toContain('directory:user:view');
   });
 });

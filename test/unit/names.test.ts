@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsConversation, Participant } from '../../src/contracts/genesys.js';
 import { conversationPeople } from '../../src/genesys/conversation-people.js';
-import { GenesysHttpError } from '../../src/genesys/errors.js';
+import { GenesysHttpError, GenesysPermissionError } from '../../src/genesys/errors.js';
 import { type DayNames, type NamedRow, namedFields, nameProblem } from '../../src/pipeline/names.js';
 
 const T = '2026-11-24T15:00:00.000Z';
@@ -153,6 +153,18 @@ describe('nameProblem', () => {
     [
       'a 403 names the permission to grant',
       new GenesysHttpError({ method: 'GET', path: '/api/v2/routing/queues', status: 403 }),
+      /^queue names: the OAuth client's role lacks routing:queue:view \(403\)$/,
+    ],
+    [
+      "a 403 naming the missing permission (Genesys' missing.any.permissions) says the same",
+      new GenesysPermissionError({
+        method: 'GET',
+        path: '/api/v2/routing/queues',
+        status: 403,
+        genesysCode: 'missing.any.permissions',
+        message:
+          'Unable to perform the requested action. You are missing the following permission(s): [routing:queue:view]',
+      }),
       /^queue names: the OAuth client's role lacks routing:queue:view \(403\)$/,
     ],
     [
