@@ -4,6 +4,7 @@
 // after `npm ci` and after any edit (docs/decisions/0001-typescript-without-build.md, 0007-compiled-dist.md).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import './baseline-wasm.js';
 import { distIsFresh } from './dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

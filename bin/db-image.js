@@ -4,6 +4,7 @@
 // building dist/, so `npm ci`, `npm install` and `npm run build` all leave one in place.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import './baseline-wasm.js';
 import { distIsFresh } from './dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
