@@ -10,22 +10,39 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 const isParseArgsError = (e: unknown): e is Error =>
   e instanceof Error && /^ERR_PARSE_ARGS_/.test((e as { code?: string }).code ?? '');
 
+type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>
+>['values'];
+
+/** Every command takes `--help` / `-h`. */
+const HELP_FLAG = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
 /**
  * The flags of `command` (strict: an unknown flag, a flag without its value or a stray positional
- * argument is a UsageError whose message ends with `usage`).
+ * argument is a UsageError whose message ends with `usage`). With `--help` the usage is printed and
+ * the answer is undefined: the command then ends with exit 0.
  */
 export function parseCommandArgs<O extends Options>(
   command: string,
   argv: string[],
   options: O,
   usage: string,
-): ReturnType<
-  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>
->['values'] {
+): Values<O> | undefined {
+  let values: Record<string, unknown>;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: argv,
+      options: { ...options, ...HELP_FLAG },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (e) {
     if (!isParseArgsError(e)) throw e;
     throw new UsageError(`${command}: ${e.message}\n\n${usage.trimEnd()}`);
   }
+  if (values.help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  return values as Values<O>;
 }

@@ -36,14 +36,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
       date: { type: 'string' },
       conversations: { type: 'string', default: '200' },
       seed: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  if (!values) return EXIT.ok;
   const perDay = Number(values.conversations);
   if (!Number.isInteger(perDay) || perDay < 1 || perDay > 50_000) {
     throw new UsageError(`--conversations "${values.conversations}" must be a whole number from 1 to 50000`);

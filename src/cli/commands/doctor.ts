@@ -235,14 +235,10 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     argv,
     {
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  if (!values) return EXIT.ok;
   const checks = await runChecks(process.env);
   const ok = checks.every((c) => c.status !== 'FAIL');
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);

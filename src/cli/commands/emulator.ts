@@ -141,7 +141,7 @@ async function loadFaults(file: string): Promise<FaultRule[]> {
 }
 
 export async function emulatorCommand(argv: string[]): Promise<number> {
-  const values: Record<string, string | boolean | undefined> = parseCommandArgs(
+  const values: Record<string, string | boolean | undefined> | undefined = parseCommandArgs(
     'emulator',
     argv,
     {
@@ -163,14 +163,10 @@ export async function emulatorCommand(argv: string[]): Promise<number> {
       tls: { type: 'boolean' },
       'tls-ca-file': { type: 'string' },
       options: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (!values) return 0;
   const str = (k: string) => values[k] as string | undefined;
   const optionsFile = str('options');
   const profile = str('profile');

@@ -41,14 +41,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       to: { type: 'string' },
       queue: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  if (!values) return EXIT.ok;
   const config = parseConfig(process.env);
   const queueIds = values.queue?.length ? values.queue : [...config.GENESYS_QUEUE_IDS];
   if (queueIds.length === 0) {

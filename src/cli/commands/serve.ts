@@ -140,14 +140,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       'no-schedule': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  if (!values) return EXIT.ok;
   const config = parseConfig({ ...process.env, ...listenFlags(values.host, values.port) });
   const service = await startService(config, { schedule: !values['no-schedule'] });
   process.stdout.write(

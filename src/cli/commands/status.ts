@@ -30,14 +30,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
     {
       date: { type: 'string' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     HELP,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  if (!values) return EXIT.ok;
   if (values.date) parseIsoDate(values.date, '--date');
   const config = parseConfig(process.env);
   let out: StatusJson;
