@@ -12,7 +12,13 @@
 // that and the files after sees a SHA-256 that differs from the marker's, and reads again.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { MANIFEST_FILE, type ManifestLine, manifestChunks, manifestLineSchema } from './manifest.js';
+import {
+  MANIFEST_FILE,
+  type ManifestLine,
+  manifestChunks,
+  manifestLineSchema,
+  parseManifest,
+} from './manifest.js';
 import { csvChunks, csvColumns } from './manifest-csv.js';
 
 export const CSV_FILE = 'manifest.csv';
@@ -165,4 +171,27 @@ export async function publishDay(
 /** The day's marker, when there is one and it parses. */
 export async function readMarker(store: DayFileStore, processDate: string): Promise<DayMarker | undefined> {
   return parseMarker(await store.read(processDate, MARKER_FILE));
+}
+
+/** The day-file methods of AudioStorage, which every storage answers from its DayFileStore alone. */
+export abstract class DayFilesBacked {
+  protected abstract readonly dayFiles: DayFileStore;
+
+  publishDay(
+    processDate: string,
+    lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
+  ): Promise<PublishedDay> {
+    return publishDay(this.dayFiles, processDate, lines);
+  }
+
+  /** The day's manifest lines; none when it has no manifest yet. */
+  async readManifest(processDate: string): Promise<ManifestLine[]> {
+    const bytes = await this.dayFiles.read(processDate, MANIFEST_FILE);
+    if (!bytes) return [];
+    return parseManifest(bytes.toString('utf8'), this.dayFiles.location(processDate, MANIFEST_FILE));
+  }
+
+  readMarker(processDate: string): Promise<DayMarker | undefined> {
+    return readMarker(this.dayFiles, processDate);
+  }
 }

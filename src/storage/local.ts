@@ -2,7 +2,7 @@
 // file:///…). It wraps the file functions of audio-files.ts (which keep their own tests) and stages the
 // day files in day-files-local.ts.
 import { createReadStream } from 'node:fs';
-import { readFile, stat, statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatBytes } from '../lib/bytes.js';
@@ -10,17 +10,9 @@ import { EnvironmentError, errorMessage } from '../lib/errors.js';
 import { resolveInside, safeSegment } from '../lib/paths.js';
 import { checkWritable, removeStaleTemps, verifyFile, writeAudioFile } from './audio-files.js';
 import { dayFolder } from './day.js';
-import {
-  type DayFileName,
-  type DayFileStore,
-  type DayMarker,
-  type PublishedDay,
-  publishDay,
-  readMarker,
-} from './day-files.js';
+import { type DayFileName, type DayFileStore, DayFilesBacked } from './day-files.js';
 import { localDayFiles } from './day-files-local.js';
 import { errnoCode } from './fs-errors.js';
-import { MANIFEST_FILE, type ManifestLine, parseManifest } from './manifest.js';
 import type {
   AudioStorage,
   CleanupResult,
@@ -65,10 +57,10 @@ async function diskFull(
   );
 }
 
-export class LocalStorage implements AudioStorage {
+export class LocalStorage extends DayFilesBacked implements AudioStorage {
   readonly kind = 'file' as const;
   readonly url: string;
-  private readonly dayFiles: DayFileStore;
+  protected readonly dayFiles: DayFileStore;
   private readonly idleMs: number;
 
   /** `idleMs`: see staleAfterMs (storage.ts). */
@@ -76,6 +68,7 @@ export class LocalStorage implements AudioStorage {
     readonly root: string,
     options: { idleMs: number } = { idleMs: 15 * 60_000 },
   ) {
+    super();
     this.url = pathToFileURL(root).href;
     this.dayFiles = localDayFiles(root);
     this.idleMs = options.idleMs;
@@ -147,26 +140,6 @@ export class LocalStorage implements AudioStorage {
   ): Promise<boolean> {
     const dir = dayFolder(this.root, processDate);
     return verifyFile(resolveInside(dir, safeSegment('file name', fileName)), expected);
-  }
-
-  publishDay(
-    processDate: string,
-    lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
-  ): Promise<PublishedDay> {
-    return publishDay(this.dayFiles, processDate, lines);
-  }
-
-  async readManifest(processDate: string): Promise<ManifestLine[]> {
-    const file = path.join(dayFolder(this.root, processDate), MANIFEST_FILE);
-    const text = await readFile(file, 'utf8').catch((e: unknown) => {
-      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return '';
-      throw e;
-    });
-    return parseManifest(text, file);
-  }
-
-  readMarker(processDate: string): Promise<DayMarker | undefined> {
-    return readMarker(this.dayFiles, processDate);
   }
 
   async openDayFile(processDate: string, name: DayFileName): Promise<OpenedFile | undefined> {

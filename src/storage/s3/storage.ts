@@ -11,15 +11,7 @@ import {
 import type { StorageLocation } from '../../config/storage-url.js';
 import { ConfigError, errorMessage } from '../../lib/errors.js';
 import { safeSegment } from '../../lib/paths.js';
-import {
-  type DayFileName,
-  type DayFileStore,
-  type DayMarker,
-  type PublishedDay,
-  publishDay,
-  readMarker,
-} from '../day-files.js';
-import { MANIFEST_FILE, type ManifestLine, parseManifest } from '../manifest.js';
+import { type DayFileName, type DayFileStore, DayFilesBacked } from '../day-files.js';
 import type {
   AudioStorage,
   CleanupResult,
@@ -31,7 +23,7 @@ import type {
 import { staleRule } from '../temp-names.js';
 import { cleanupS3Day } from './cleanup.js';
 import { createS3Client } from './client.js';
-import { getObject, s3DayFiles, streamBytes } from './day-files.js';
+import { getObject, s3DayFiles } from './day-files.js';
 import { bucketRegionOf, describeS3Error, isBodilessRefusal, type S3Context } from './errors.js';
 import { audioKey, dayFileKey, dayPrefix, probeKey, stagingKey } from './keys.js';
 import { headAudio, putAudio, type UploadTuning } from './write.js';
@@ -52,7 +44,7 @@ export interface S3StorageOptions {
   idleMs?: number;
 }
 
-export class S3Storage implements AudioStorage {
+export class S3Storage extends DayFilesBacked implements AudioStorage {
   readonly kind = 's3' as const;
   readonly url: string;
   readonly client: S3Client;
@@ -61,10 +53,11 @@ export class S3Storage implements AudioStorage {
   private readonly endpoint: string;
   private readonly tuning: UploadTuning;
   private readonly idleMs: number;
-  private readonly dayFiles: DayFileStore;
+  protected readonly dayFiles: DayFileStore;
   private region: string | undefined;
 
   constructor(options: S3StorageOptions) {
+    super();
     this.url = options.url;
     this.bucket = options.location.bucket;
     this.prefix = options.location.prefix;
@@ -239,24 +232,6 @@ export class S3Storage implements AudioStorage {
     const key = audioKey(this.prefix, processDate, fileName);
     const found = await this.call('HeadObject', key, () => headAudio(this.client, this.bucket, key));
     return found?.bytes === expected.bytes && found.sha256 === expected.sha256.toLowerCase();
-  }
-
-  publishDay(
-    processDate: string,
-    lines: Iterable<ManifestLine> | AsyncIterable<ManifestLine>,
-  ): Promise<PublishedDay> {
-    return publishDay(this.dayFiles, processDate, lines);
-  }
-
-  async readManifest(processDate: string): Promise<ManifestLine[]> {
-    const key = dayFileKey(this.prefix, processDate, MANIFEST_FILE);
-    const file = await getObject(this.objects(), key);
-    if (!file) return [];
-    return parseManifest((await streamBytes(file.body)).toString('utf8'), `s3://${this.bucket}/${key}`);
-  }
-
-  readMarker(processDate: string): Promise<DayMarker | undefined> {
-    return readMarker(this.dayFiles, processDate);
   }
 
   openDayFile(processDate: string, name: DayFileName): Promise<OpenedFile | undefined> {
