@@ -34,6 +34,49 @@ function customerFields(medium: Messaging, phone: string): Record<string, unknow
   return { direction: 'inbound', mediaType: 'chat', remoteNameDisplayable: 'Cliente web' };
 }
 
+interface AnsweredTimes {
+  enterQueue: number;
+  alertStart: number;
+  answer: number;
+  talkEnd: number;
+  wrapEnd: number;
+}
+
+/** The queue's participant and the agent who answered from it (rng drawn in that order). */
+function queuedAndAnswered(
+  plan: ConversationPlan,
+  ctx: BuildContext,
+  rng: Rng,
+  o: { peerId: string; agent: string; times: AnsweredTimes; mediaType: Messaging | 'callback'; moreSessions?: TSession[] },
+): TParticipant[] {
+  const { enterQueue, alertStart, answer, talkEnd, wrapEnd } = o.times;
+  const acd = acdParticipant(rng, {
+    queue: plan.queue,
+    peerId: o.peerId,
+    enter: enterQueue,
+    leave: answer,
+    abandoned: false,
+    mediaType: o.mediaType,
+  });
+  const answering = answeringAgent(rng, {
+    sessionId: rng.uuid(),
+    userId: o.agent,
+    name: nameOf(ctx, o.agent),
+    queueId: plan.queue.id,
+    peerId: o.peerId,
+    offeredAt: enterQueue,
+    alertStart,
+    answer,
+    talkEnd,
+    wrapEnd,
+    ...pickWrapUp(rng),
+    disconnectType: 'client',
+    mediaType: o.mediaType,
+    ...(o.moreSessions ? { moreSessions: o.moreSessions } : {}),
+  });
+  return [acd, answering];
+}
+
 export function buildOtherMedia(plan: ConversationPlan, ctx: BuildContext): TConversation {
   const rng = conversationRng(ctx.seedHash, plan.day, plan.index, 2);
   return plan.kind === 'callback' ? buildCallback(plan, ctx, rng) : buildMessaging(plan, ctx, rng, plan.kind as Messaging);
@@ -66,27 +109,10 @@ function buildMessaging(plan: ConversationPlan, ctx: BuildContext, rng: Rng, med
   };
   const participants: TParticipant[] = [
     customer,
-    acdParticipant(rng, {
-      queue: plan.queue,
+    ...queuedAndAnswered(plan, ctx, rng, {
       peerId: customerSessionId,
-      enter: enterQueue,
-      leave: answer,
-      abandoned: false,
-      mediaType: medium,
-    }),
-    answeringAgent(rng, {
-      sessionId: rng.uuid(),
-      userId: agent,
-      name: nameOf(ctx, agent),
-      queueId: plan.queue.id,
-      peerId: customerSessionId,
-      offeredAt: enterQueue,
-      alertStart,
-      answer,
-      talkEnd,
-      wrapEnd,
-      ...pickWrapUp(rng),
-      disconnectType: 'client',
+      agent,
+      times: { enterQueue, alertStart, answer, talkEnd, wrapEnd },
       mediaType: medium,
     }),
   ];
@@ -156,27 +182,10 @@ function buildCallback(plan: ConversationPlan, ctx: BuildContext, rng: Rng): TCo
   };
   const participants: TParticipant[] = [
     customer,
-    acdParticipant(rng, {
-      queue: plan.queue,
+    ...queuedAndAnswered(plan, ctx, rng, {
       peerId: callbackSessionId,
-      enter: enterQueue,
-      leave: answer,
-      abandoned: false,
-      mediaType: 'callback',
-    }),
-    answeringAgent(rng, {
-      sessionId: rng.uuid(),
-      userId: agent,
-      name: nameOf(ctx, agent),
-      queueId: plan.queue.id,
-      peerId: callbackSessionId,
-      offeredAt: enterQueue,
-      alertStart,
-      answer,
-      talkEnd,
-      wrapEnd,
-      ...pickWrapUp(rng),
-      disconnectType: 'client',
+      agent,
+      times: { enterQueue, alertStart, answer, talkEnd, wrapEnd },
       mediaType: 'callback',
       moreSessions: [agentCall],
     }),
