@@ -2,9 +2,11 @@
 // parsed config (database, storage, Genesys client, logger, clock) and knows how to tear it down.
 import type { Logger } from 'pino';
 import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
-import type { GenesysClient } from '../genesys/types.js';
+import type { GenesysClient, RateLimiter } from '../genesys/types.js';
 import { type Clock, systemClock } from '../lib/clock.js';
+import { errorMessage } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
+import { newWorkerId } from '../lib/worker-id.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { prepareJobQueue } from '../scheduler/job-queue.js';
 import { type AudioStorage, openStorage, protectDataDir } from '../storage/index.js';
@@ -44,6 +46,11 @@ function openDatabase(config: Config, logger?: Logger): Promise<DbHandle> {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     setUp: (store) => prepareJobQueue(store, logger),
+    // One line when an outage starts and one every 10 tries, not one per statement.
+    onRetry: ({ attempt, error, delayMs }) => {
+      if (attempt === 1 || attempt % 10 === 0)
+        logger?.warn({ attempt, delayMs, err: errorMessage(error) }, 'database unreachable; trying again');
+    },
   });
 }
 
@@ -55,12 +62,14 @@ export async function genesysFor(
   config: Config,
   logger: Logger,
   clock: Clock = systemClock,
+  limiter?: RateLimiter,
 ): Promise<GenesysClient> {
   const { clientId, clientSecret } = requireGenesysCredentials(config);
   const { createGenesysClient } = await import('../genesys/client.js');
   return createGenesysClient({
     clientId,
     clientSecret,
+    limiter,
     ...genesysBaseUrls(config),
     region: config.GENESYS_CLOUD_BASE_URL ? undefined : config.GENESYS_CLOUD_REGION,
     timeoutMs: config.HTTP_TIMEOUT_MS,
@@ -143,7 +152,16 @@ export async function compose(
       ? startStatusSnapshots({ db: store.db, dataDir: config.DATA_DIR, command: opts.statusSnapshot, logger })
       : undefined;
   return {
-    deps: { config, db: store.db, genesys, storage, logger, clock, signal: opts.signal },
+    deps: {
+      config,
+      db: store.db,
+      genesys,
+      storage,
+      logger,
+      clock,
+      workerId: newWorkerId(),
+      signal: opts.signal,
+    },
     store,
     close: async () => {
       await snapshots?.stop();

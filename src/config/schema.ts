@@ -284,6 +284,8 @@ export const ENV = {
     example: 'false',
     secret: false,
   },
+  // Several processes on one PostgreSQL (ADR 0016, docs/scaling.md).
+  LEASE_SECONDS: { schema: intIn(2, 3600, 60), example: '60', secret: false },
 } as const;
 
 type EnvSpec = typeof ENV;

@@ -14,6 +14,8 @@ export interface PipelineDeps {
   storage: AudioStorage;
   logger: Logger;
   clock: Clock;
+  /** this process as the holder of leases and claims (lib/worker-id.ts, ADR 0016) */
+  workerId: string;
   /** cancels the run (SIGINT/SIGTERM): stages stop taking new work and return */
   signal?: AbortSignal;
   /** progress events for the CLI (progress bars) and metrics */

@@ -8,6 +8,12 @@ import { claimNotification, markNotification } from '../store/notifications.js';
 import type { PipelineDeps } from './deps.js';
 import type { DaySummary } from './report.js';
 
+/**
+ * How long a claim to send lets nobody else send the same e-mail: longer than a send can last (4
+ * attempts of at most 30 s and their waits, notify/send.ts), so only a sender that crashed loses it.
+ */
+const CLAIM_MS = 10 * 60_000;
+
 export type NotifyResult = { sent: boolean; reason?: string; status?: number };
 
 export async function notify(
@@ -48,12 +54,12 @@ export async function notify(
     },
   });
   const dedupeKey = createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32);
-  const row = await claimNotification(db, {
-    processDate: input.processDate,
-    dedupeKey,
-    outcome: input.outcome,
-    payload,
-  });
+  const row = await claimNotification(
+    db,
+    { processDate: input.processDate, dedupeKey, outcome: input.outcome, payload },
+    deps.workerId,
+    CLAIM_MS,
+  );
   if (!row) {
     logger.info({ stage: 'notify', processDate: input.processDate }, 'this outcome was already e-mailed');
     return { sent: false, reason: 'already sent' };

@@ -1,7 +1,9 @@
 // Starting and working days. Every way a day starts — `run` and `demo`, `serve`'s daily schedule, the
 // API's POST /api/runs and /api/days/:date/retry — goes through `startDays`, which plans the dates and
-// enqueues one `extract-day` job per date; and every day is worked by the one handler `workDays`
-// registers, which runs the pipeline (runDay).
+// enqueues one `extract-day` job per date; and every day is worked by `workDay`, which holds the day's
+// lease (ADR 0016) while it runs the pipeline (runDay): in `serve` and `worker` for any queued day
+// (`workDays`), in `run` and `demo` for the days they queued themselves (`extractDays`).
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
@@ -10,7 +12,8 @@ import { errorMessage } from '../lib/errors.js';
 import type { DayPlan, PipelineDeps } from '../pipeline/deps.js';
 import { type DayOutcome, InterruptedError, runDay } from '../pipeline/run.js';
 import type { Db, DbHandle } from '../store/db.js';
-import { type ExtractDayJob, type JobQueue, QUEUES, startJobQueue } from './job-queue.js';
+import { dayLeaseKey, type ExtractDayJob, type JobQueue, QUEUES, startJobQueue } from './job-queue.js';
+import { type LeaseDeps, waitForLease } from './leases.js';
 import { type DayRequest, planDays } from './plan-days.js';
 
 export type StartedDay = DayPlan & { jobId: string };
@@ -46,65 +49,89 @@ export async function startDays(
   return started;
 }
 
-export interface DayWorker {
-  /** Wakes the worker for a day this process started and resolves with its outcome. */
-  outcome(day: StartedDay, signal?: AbortSignal): Promise<DayOutcome>;
+/**
+ * Works one day under its lease (ADR 0016): waits while another live process holds it (pg-boss let
+ * go of a job whose process is still working, or two triggers raced), and stops the run at its next
+ * step if the lease is lost. `observe` wraps the run (`serve` measures each day for /metrics).
+ */
+async function workDay(
+  deps: PipelineDeps,
+  plan: DayPlan,
+  observe: Observe = (_, run) => run(),
+): Promise<DayOutcome> {
+  const log = deps.logger.child({ processDate: plan.processDate });
+  const lease = await waitForLease(leaseDepsOf(deps), dayLeaseKey(plan.processDate), deps.signal, (holder) =>
+    log.info({ holder }, 'another process is working this day: waiting for it to finish'),
+  );
+  const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
+  // Every request and download in flight listens to it: dozens at once are expected, not a leak.
+  setMaxListeners(1000, signal);
+  try {
+    return await observe(plan, () => runDay({ ...deps, signal }, plan));
+  } finally {
+    await lease.release();
+  }
+}
+
+type Observe = (plan: DayPlan, run: () => Promise<DayOutcome>) => Promise<DayOutcome>;
+
+export function leaseDepsOf(deps: PipelineDeps): LeaseDeps {
+  return {
+    db: deps.db,
+    owner: deps.workerId,
+    ttlMs: deps.config.LEASE_SECONDS * 1000,
+    clock: deps.clock,
+    logger: deps.logger,
+  };
 }
 
 /**
- * Registers the handler of `extract-day` jobs: runDay, wrapped by `observe` when given (`serve`
- * measures each day for /metrics). One job at a time per process: a day already runs batches and
- * downloads in parallel, and the Genesys rate limit is per credential anyway.
+ * Registers the handler of `extract-day` jobs for a process that works any day (`serve`, `worker`):
+ * workDay, one job at a time per process (a day already runs batches and downloads in parallel, and
+ * the Genesys rate limit is per credential anyway). On PostgreSQL a day this process stops before its
+ * end (shutdown, lost lease) is queued again for another worker, and its job says so (`resumedAs`).
  */
 export async function workDays(
   queue: JobQueue,
   deps: PipelineDeps,
-  observe: (plan: DayPlan, run: () => Promise<DayOutcome>) => Promise<DayOutcome> = (_, run) => run(),
-): Promise<DayWorker> {
-  // The handler says when it has returned for a job, so a wait ends without a polling delay.
-  const handled = new Map<string, () => void>();
-  const workerId = await queue.boss.work<ExtractDayJob>(
+  observe?: Observe,
+  shared = false,
+): Promise<void> {
+  await queue.boss.work<ExtractDayJob>(
     QUEUES.extractDay,
     { batchSize: 1, pollingIntervalSeconds: 1 },
     async ([job]) => {
       const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
       try {
-        return await observe(plan, () => runDay(deps, plan));
-      } finally {
-        handled.get(job!.id)?.();
+        return await workDay(deps, plan, observe);
+      } catch (e) {
+        if (!shared || !(e instanceof InterruptedError)) throw e;
+        const resumedAs = await queue.enqueueDay(job!.data);
+        deps.logger.info({ processDate: plan.processDate, resumedAs }, 'day given back: queued again');
+        throw Object.assign(new InterruptedError(), { resumedAs });
       }
     },
   );
-  return {
-    async outcome(day, signal) {
-      const ours = new Promise<void>((resolve) => handled.set(day.jobId, resolve));
-      // The worker picks the job up now instead of at its next poll.
-      queue.boss.notifyWorker(workerId);
-      const done = await queue.waitFor(day.jobId, signal, ours);
-      handled.delete(day.jobId);
-      if (done.state === 'interrupted' || signal?.aborted) throw new InterruptedError();
-      if (done.state === 'completed') return done.output as DayOutcome;
-      const error = (done.output as { message?: string } | null)?.message ?? `job ${done.state}`;
-      return { ...day, status: 'FAILED', notified: false, retryable: 0, emptyQueues: [], error };
-    },
-  };
 }
 
+/** How often `run` looks at a day job it could not take yet (another process has the date). */
+const CLAIM_RETRY_MS = 500;
+
 /**
- * `run` and `demo`: starts the request's days through the job queue, works them in this process (on
- * PostgreSQL other workers may take some), and returns each day's outcome, oldest first.
+ * `run` and `demo`: starts the request's days through the job queue and works them in this process,
+ * and only them (a day another process queued stays for `serve` or `worker`); a day another process
+ * is working already is waited for. Returns each day's outcome, oldest first.
  */
 export async function extractDays(
   deps: PipelineDeps,
   store: DbHandle,
   request: DayRequest,
 ): Promise<DayOutcome[]> {
-  const queue = await startJobQueue(store, deps.logger);
+  const queue = await startJobQueue(store, deps.logger, { leaseMs: deps.config.LEASE_SECONDS * 1000 });
   try {
-    const worker = await workDays(queue, deps);
     const outcomes: DayOutcome[] = [];
     await startDays({ ...deps, queue }, request, async (day) => {
-      outcomes.push(await worker.outcome(day, deps.signal));
+      outcomes.push(await workOwnDay(queue, deps, day));
     });
     return outcomes;
   } catch (e) {
@@ -113,4 +140,55 @@ export async function extractDays(
   } finally {
     await queue.stop();
   }
+}
+
+/**
+ * Takes the day's job and works it here, or follows the process that took it first (a worker on the
+ * same PostgreSQL) to its outcome.
+ */
+async function workOwnDay(queue: JobQueue, deps: PipelineDeps, day: StartedDay): Promise<DayOutcome> {
+  let jobId = day.jobId;
+  for (;;) {
+    if (deps.signal?.aborted) throw new InterruptedError();
+    if (await queue.claim(QUEUES.extractDay, jobId)) return workClaimedDay(queue, deps, day, jobId);
+    const job = await queue.state(QUEUES.extractDay, jobId);
+    const resumedAs = (job?.output as { resumedAs?: unknown } | null)?.resumedAs;
+    if (job?.state === 'failed' && typeof resumedAs === 'string') {
+      // Given back by a process that stopped, or failed by the reaper: its successor is the day's job.
+      jobId = resumedAs;
+      continue;
+    }
+    if (job?.state === 'completed') return job.output as DayOutcome;
+    if (job?.state === 'failed' || job?.state === 'cancelled') {
+      const error = (job.output as { message?: string } | null)?.message ?? `job ${job.state}`;
+      return { ...day, status: 'FAILED', notified: false, retryable: 0, emptyQueues: [], error };
+    }
+    if (!job) {
+      // Gone from pg-boss' table before this process could look: queue the day again and take that.
+      jobId = await queue.enqueueDay({ processDate: day.processDate, queueIds: [...day.queueIds] });
+      continue;
+    }
+    // Active in another process, or waiting behind the date's active job (stately): look again soon.
+    await deps.clock.sleep(CLAIM_RETRY_MS, deps.signal).catch(() => {});
+  }
+}
+
+async function workClaimedDay(
+  queue: JobQueue,
+  deps: PipelineDeps,
+  day: StartedDay,
+  jobId: string,
+): Promise<DayOutcome> {
+  let outcome: DayOutcome;
+  try {
+    outcome = await workDay(deps, day);
+  } catch (e) {
+    // Interrupted (Ctrl-C, SIGTERM) or broken: the job is ended here, since no pg-boss worker holds it.
+    await queue.boss
+      .fail(QUEUES.extractDay, jobId, { message: errorMessage(e) } as never)
+      .catch((fe) => deps.logger.warn({ err: errorMessage(fe) }, 'could not record the day job as failed'));
+    throw e;
+  }
+  await queue.boss.complete(QUEUES.extractDay, jobId, outcome as never);
+  return outcome;
 }

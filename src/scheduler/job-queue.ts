@@ -1,15 +1,28 @@
 // The job queue: pg-boss 10 on the same database as the data (PGlite in-process, or PostgreSQL shared by
 // several workers). A process date is one `extract-day` job; the `stately` queue policy lets at most one
-// job per date be active anywhere at a time, so two triggers never extract the same day at once.
-// Progress itself lives in our own rows (src/store), so a job that dies is simply run again.
-// See docs/decisions/0003-work-engine.md (the work engine is this job queue).
+// job per date be active anywhere at a time, and the day's lease (ADR 0016) makes sure only one process
+// works it even when pg-boss lets go of a job. Progress itself lives in our own rows (src/store), so a
+// job that dies is simply run again. See docs/decisions/0003-work-engine.md and 0016.
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { sleepOrWake, systemClock } from '../lib/clock.js';
+import { errorMessage } from '../lib/errors.js';
 import type { DbHandle } from '../store/db.js';
-import { activeJobIds, jobSchemaInstalled, queuedJobId } from '../store/job-tables.js';
+import {
+  activeJobIds,
+  claimJob,
+  jobSchemaInstalled,
+  jobStates,
+  orphanedJobs,
+  queuedJobId,
+} from '../store/job-tables.js';
+import { releaseOrphanedClaims } from '../store/leases.js';
 
-export const QUEUES = { extractDay: 'extract-day' } as const;
+export const QUEUES = { extractDay: 'extract-day', extractBatch: 'extract-batch' } as const;
+
+/** The lease key of a day (ADR 0016); the day job's singleton key is its date. */
+export const dayLeaseKey = (processDate: string) => `${DAY_LEASE_PREFIX}${processDate}`;
+const DAY_LEASE_PREFIX = 'day:';
 
 export interface ExtractDayJob {
   processDate: string;
@@ -20,6 +33,10 @@ export interface JobQueue {
   boss: PgBoss;
   /** Enqueues a day (or finds the one already queued for it) and returns its job id. */
   enqueueDay(job: ExtractDayJob): Promise<string>;
+  /** Takes a waiting job of `queue` for this process (`run` works only its own jobs); false if taken. */
+  claim(queue: string, jobId: string): Promise<boolean>;
+  /** The job's state and output, or undefined once pg-boss no longer has it. */
+  state(queue: string, jobId: string): Promise<{ state: string; output: unknown } | undefined>;
   /**
    * Resolves with the job's final state once it is completed, failed or cancelled. `handled` settles
    * when this process' own handler has returned for the job: pg-boss records the state right after, so
@@ -38,8 +55,13 @@ const POLL_MS = 250;
 const HANDLED_POLL_MS = 10;
 const NEVER = new Promise<never>(() => {});
 
-/** A day can take hours on a large contact centre; an orphaned active job is released after this. */
-const DAY_JOB_EXPIRE_SECONDS = 6 * 3600;
+/**
+ * Days and batches are owned through leases (ADR 0016), which end within one LEASE_SECONDS when their
+ * process dies; a job whose process died is then failed by the reaper below. pg-boss' own expiry is
+ * only a backstop, at the longest it allows (less than 24 h), so that it never fails a job whose
+ * process is still working on it.
+ */
+const JOB_EXPIRE_SECONDS = 23 * 3600;
 
 function newBoss(store: DbHandle, logger: Logger | undefined, supervise: boolean): PgBoss {
   const boss = new PgBoss({
@@ -47,7 +69,7 @@ function newBoss(store: DbHandle, logger: Logger | undefined, supervise: boolean
     schema: 'pgboss',
     // Our own rows make the pipeline resumable; pg-boss retries would only race with an operator's re-run.
     retryLimit: 0,
-    expireInSeconds: DAY_JOB_EXPIRE_SECONDS,
+    expireInSeconds: JOB_EXPIRE_SECONDS,
     supervise,
     schedule: false,
   });
@@ -56,18 +78,24 @@ function newBoss(store: DbHandle, logger: Logger | undefined, supervise: boolean
   return boss;
 }
 
-/** pg-boss' start installs or migrates its schema; then the day queue is created if it is missing. */
+/**
+ * The queues: a day at most once waiting and once active per date (`stately`); a batch at most once
+ * waiting per batch (`short`: a batch whose worker died is queued again while pg-boss still shows that
+ * worker's job active, and its lease decides who works it).
+ */
+const QUEUE_POLICIES: Record<string, 'stately' | 'short'> = {
+  [QUEUES.extractDay]: 'stately',
+  [QUEUES.extractBatch]: 'short',
+};
+
+/** pg-boss' start installs or migrates its schema; then the queues are created if they are missing. */
 async function startBoss(boss: PgBoss): Promise<void> {
   await boss.start();
   // create_queue is PL/pgSQL: calling it on every start made PGlite load its PL/pgSQL module each time.
   // Two workers starting at once may both create it; the function ignores the second.
-  if (!(await boss.getQueue(QUEUES.extractDay))) {
-    await boss.createQueue(QUEUES.extractDay, {
-      name: QUEUES.extractDay,
-      policy: 'stately',
-      retryLimit: 0,
-      expireInSeconds: DAY_JOB_EXPIRE_SECONDS,
-    });
+  for (const [name, policy] of Object.entries(QUEUE_POLICIES)) {
+    if (await boss.getQueue(name)) continue;
+    await boss.createQueue(name, { name, policy, retryLimit: 0, expireInSeconds: JOB_EXPIRE_SECONDS });
   }
 }
 
@@ -84,31 +112,48 @@ export async function prepareJobQueue(store: DbHandle, logger?: Logger): Promise
   await boss.stop({ graceful: false, close: false, wait: true });
 }
 
-export async function startJobQueue(store: DbHandle, logger: Logger): Promise<JobQueue> {
+export interface JobQueueOptions {
+  /** LEASE_SECONDS in ms: how soon a job whose process died is failed and its day queued again */
+  leaseMs?: number;
+}
+
+export async function startJobQueue(
+  store: DbHandle,
+  logger: Logger,
+  opts: JobQueueOptions = {},
+): Promise<JobQueue> {
   // The embedded database is one process: no need for pg-boss' supervisor to poll it every few seconds.
   const boss = newBoss(store, logger, store.kind === 'postgres');
   await startBoss(boss);
   if (store.kind === 'pglite') {
     // The embedded database is locked to this process, so any job still "active" belonged to a process
-    // that died (kill -9, power loss): release it, or the stately policy would block its date.
+    // that died (kill -9, power loss): release it, or the stately policy would block its date. Leases
+    // and e-mail claims left in it are that process' too.
     const ids = await activeJobIds(store.sql, QUEUES.extractDay);
     if (ids.length > 0) {
       await boss.fail(QUEUES.extractDay, ids, { reason: 'orphaned by a previous process' } as never);
       logger.info({ jobs: ids.length }, 'released jobs orphaned by a previous process');
     }
+    await releaseOrphanedClaims(store.db);
   }
 
   const enqueueDay = async (job: ExtractDayJob): Promise<string> => {
+    // A job already waiting for the date (created, or failed and waiting for a retry) is the one.
+    const queued = await queuedJobId(store.sql, QUEUES.extractDay, job.processDate);
+    if (queued) return queued;
     const id = await boss.send(QUEUES.extractDay, job, { singletonKey: job.processDate });
     if (id) return id;
-    // Already queued (stately: one queued job per date): wait for that one.
+    // Queued meanwhile by another process (stately: one queued job per date): that one.
     const existing = await queuedJobId(store.sql, QUEUES.extractDay, job.processDate);
     if (!existing)
       throw new Error(`could not enqueue ${job.processDate}: a job is queued but cannot be found`);
     return existing;
   };
 
-  const waitFor = async (jobId: string, signal?: AbortSignal, handled?: Promise<unknown>) => {
+  const reaper = store.kind === 'postgres' ? startReaper(boss, store, logger, enqueueDay, opts) : undefined;
+
+  const waitFor = async (waited: string, signal?: AbortSignal, handled?: Promise<unknown>) => {
+    let jobId = waited;
     let soon = false;
     const mark = () => {
       soon = true;
@@ -116,6 +161,12 @@ export async function startJobQueue(store: DbHandle, logger: Logger): Promise<Jo
     const ended = (handled ?? NEVER).then(mark, mark);
     for (;;) {
       const job = await boss.getJobById(QUEUES.extractDay, jobId);
+      // A day given back by a process that stopped, or whose process died, was queued again: follow it.
+      const resumedAs = (job?.output as { resumedAs?: unknown } | null)?.resumedAs;
+      if (job?.state === 'failed' && typeof resumedAs === 'string') {
+        jobId = resumedAs;
+        continue;
+      }
       if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) {
         return { state: job.state, output: job.output };
       }
@@ -128,7 +179,52 @@ export async function startJobQueue(store: DbHandle, logger: Logger): Promise<Jo
   return {
     boss,
     enqueueDay,
+    claim: (queue, jobId) => claimJob(store.sql, queue, jobId),
+    async state(queue, jobId) {
+      const [row] = await jobStates(store.sql, queue, [jobId]);
+      return row && { state: row.state, output: row.output };
+    },
     waitFor,
-    stop: () => boss.stop({ graceful: true, wait: true, timeout: 30_000 }),
+    stop: async () => {
+      reaper?.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+    },
   };
+}
+
+/**
+ * On PostgreSQL, every process looks now and then for day jobs pg-boss shows active but whose day
+ * lease has ended (their process died: SIGKILL, a lost machine), fails them, and queues the day again
+ * so that a live worker resumes it within about two lease periods instead of pg-boss' expiry. Several
+ * processes may do so at once: failing a failed job does nothing, and the date is queued once.
+ */
+function startReaper(
+  boss: PgBoss,
+  store: DbHandle,
+  logger: Logger,
+  enqueueDay: (job: ExtractDayJob) => Promise<string>,
+  opts: JobQueueOptions,
+): { stop(): void } {
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const every = Math.max(1_000, leaseMs / 2);
+  const reap = async () => {
+    const orphans = await orphanedJobs(store.sql, QUEUES.extractDay, DAY_LEASE_PREFIX, leaseMs / 1000);
+    for (const orphan of orphans) {
+      const data = orphan.data as ExtractDayJob;
+      const resumedAs = await enqueueDay(data);
+      await boss.fail(QUEUES.extractDay, orphan.id, {
+        message: 'its process stopped renewing the day lease (it died or lost the database); queued again',
+        resumedAs,
+      } as never);
+      logger.warn(
+        { processDate: data.processDate, jobId: orphan.id, resumedAs },
+        'a day whose process stopped was queued again',
+      );
+    }
+  };
+  const timer = setInterval(() => {
+    reap().catch((e) => logger.warn({ err: errorMessage(e) }, 'could not look for stopped days'));
+  }, every);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -16,6 +16,7 @@ import { DATABASE_MODES, restrictTree } from '../lib/file-modes.js';
 import { redactText } from '../lib/redact.js';
 import { installedImageDir, unpackDatabaseImage, usableImage } from './db-image.js';
 import { acquireLock } from './dir-lock.js';
+import { ResilientPool, type RetryNotice, retryConnectionErrors } from './pg-pool.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -184,19 +185,27 @@ function describeUrl(url: string): string {
   }
 }
 
-async function openPostgres(url: string, setUp?: SetUp): Promise<DbHandle> {
+async function openPostgres(
+  url: string,
+  setUp?: SetUp,
+  onRetry?: (n: RetryNotice) => void,
+): Promise<DbHandle> {
   // int8 and count(*) come back as strings from node-postgres; make them numbers like PGlite (P8).
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === 20 ? Number : pg.types.getTypeParser(oid, format as never)) as never,
+  const pool = new ResilientPool(
+    {
+      connectionString: url,
+      max: 10,
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20 ? Number : pg.types.getTypeParser(oid, format as never)) as never,
+      },
     },
-  });
+    onRetry,
+  );
   let client: pg.PoolClient;
   try {
-    client = await pool.connect();
+    // Not retried: a server that cannot be reached at start-up is a configuration problem to report.
+    client = await (pg.Pool.prototype.connect as () => Promise<pg.PoolClient>).call(pool);
   } catch (e) {
     await pool.end().catch(() => {});
     throw new EnvironmentError(
@@ -205,8 +214,16 @@ async function openPostgres(url: string, setUp?: SetUp): Promise<DbHandle> {
         'Check DATABASE_URL and that the server is running.',
     );
   }
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  // A transaction broken by a restart is rolled back by the server: run it again whole (pg-pool.ts).
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn, config) =>
+    retryConnectionErrors(() => transaction(fn, config), {
+      stop: () => (pool as unknown as { ending: boolean }).ending,
+      onRetry,
+    })) as typeof db.transaction;
   const handle: DbHandle = {
-    db: drizzlePg(pool, { schema }) as unknown as Db,
+    db,
     kind: 'postgres',
     location: describeUrl(url),
     sql: { executeSql: async (text, values) => pool.query(text, values as unknown[]) },
@@ -239,7 +256,9 @@ export async function openDb(opts: {
   setUp?: SetUp;
   /** embedded only: where the image of a new database is (default: the installed one); false = initdb */
   imageDir?: string | false;
+  /** PostgreSQL: a statement is sent again after a broken connection (pg-pool.ts) */
+  onRetry?: (n: RetryNotice) => void;
 }): Promise<DbHandle> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.setUp);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.setUp, opts.onRetry);
   return openPglite(join(opts.dataDir, 'db'), opts.setUp, opts.imageDir);
 }

@@ -35,3 +35,69 @@ export async function queuedJobId(
 export async function ping(sql: SqlExecutor): Promise<void> {
   await sql.executeSql('select 1', []);
 }
+
+/**
+ * Marks one waiting job active, as pg-boss' own fetch does, for a process that works only the jobs it
+ * enqueued (`run`, ADR 0016). False when the job is taken or finished already, or when the queue's
+ * policy forbids a second active job of its key (pg-boss' unique index refuses the update).
+ */
+export async function claimJob(sql: SqlExecutor, queue: string, id: string): Promise<boolean> {
+  try {
+    const { rows } = await sql.executeSql(
+      `update pgboss.job set state = 'active', started_on = now(),
+         retry_count = case when started_on is not null then retry_count + 1 else retry_count end
+       where name = $1 and id = $2 and state < 'active' and start_after < now()
+       returning id`,
+      [queue, id],
+    );
+    return rows.length === 1;
+  } catch (e) {
+    if ((e as { code?: string }).code === '23505') return false;
+    throw e;
+  }
+}
+
+export interface JobState {
+  id: string;
+  state: string;
+  output: unknown;
+  /** seconds since the job became active (null while waiting) */
+  activeSeconds: number | null;
+}
+
+/** The state of each of a queue's jobs named (absent ids are gone: archived or deleted). */
+export async function jobStates(
+  sql: SqlExecutor,
+  queue: string,
+  ids: readonly string[],
+): Promise<JobState[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql.executeSql(
+    `select id::text as id, state::text as state, output,
+       extract(epoch from now() - started_on)::float8 as "activeSeconds"
+     from pgboss.job where name = $1 and id = any($2::uuid[])`,
+    [queue, [...ids]],
+  );
+  return rows as JobState[];
+}
+
+/**
+ * A queue's active jobs whose lease (`<prefix><singleton_key>` in our leases table) is missing or has
+ * expired, and that became active more than `graceSeconds` ago: their process stopped without giving
+ * them back (ADR 0016). The id and data of each.
+ */
+export async function orphanedJobs(
+  sql: SqlExecutor,
+  queue: string,
+  leasePrefix: string,
+  graceSeconds: number,
+): Promise<{ id: string; data: unknown }[]> {
+  const { rows } = await sql.executeSql(
+    `select j.id::text as id, j.data from pgboss.job j
+     left join leases l on l.key = $2 || j.singleton_key
+     where j.name = $1 and j.state = 'active' and j.started_on < now() - make_interval(secs => $3)
+       and (l.key is null or l.expires_at <= clock_timestamp())`,
+    [queue, leasePrefix, graceSeconds],
+  );
+  return rows as { id: string; data: unknown }[];
+}

@@ -1,10 +1,13 @@
 // The one database schema (PostgreSQL dialect), used on embedded PGlite and on PostgreSQL 15+.
 // Work is rows with explicit states (STYLE §5); every natural key is unique so re-runs are idempotent.
 // Change it only by adding a migration: `npm run db:generate -- --name <what>` (forward-only).
+
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -180,6 +183,9 @@ export const notifications = pgTable(
     payload: jsonb('payload').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     sentAt: ts('sent_at'),
+    /** who is sending it (status `sending`) and until when the claim holds (ADR 0016) */
+    claimedBy: text('claimed_by'),
+    claimExpiresAt: ts('claim_expires_at'),
   },
   (t) => [uniqueIndex('notifications_dedupe_uq').on(t.processDate, t.dedupeKey)],
 );
@@ -204,3 +210,30 @@ export const directoryNames = pgTable(
   },
   (t) => [primaryKey({ columns: [t.kind, t.id] })],
 );
+
+// ---------------------------------------------------------------------------------------------------
+// Several processes on one PostgreSQL (ADR 0016, 0017)
+
+/**
+ * Who works what right now: a key (`day:2024-05-01`, `batch:42`) held by one process (`owner`) until
+ * `expires_at`, by the database's clock; the holder renews it while it works, so a process that dies
+ * loses it within one lease period and another takes the work over.
+ */
+export const leases = pgTable('leases', {
+  key: text('key').primaryKey(),
+  owner: text('owner').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  acquiredAt: ts('acquired_at').notNull().defaultNow(),
+});
+
+/**
+ * One Genesys rate budget per OAuth client (`client_key`: API host and client id), shared by every
+ * process: a token bucket whose state is `tokens` at `updated_at`, refilled by each caller's own rate,
+ * and closed to everyone until `blocked_until` after a 429 (ADR 0017).
+ */
+export const rateBudgets = pgTable('rate_budgets', {
+  clientKey: text('client_key').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  blockedUntil: ts('blocked_until').notNull().default(sql`'epoch'`),
+});

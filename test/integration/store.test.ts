@@ -20,6 +20,7 @@ import {
   upsertConversations,
 } from '../../src/store/conversations.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
+import { acquireLease, leaseHolders, releaseLease, renewLease } from '../../src/store/leases.js';
 import { claimNotification, markNotification } from '../../src/store/notifications.js';
 import { dayRows, recordDownloaded } from '../../src/store/recordings.js';
 import { finishRun, listRuns, startRuns } from '../../src/store/runs.js';
@@ -247,10 +248,47 @@ function storeContract(open: () => Promise<DbHandle>) {
 
   it('a notification outcome is claimed once', async () => {
     const input = { processDate: DATE, dedupeKey: 'k1', outcome: 'success', payload: { a: 1 } };
-    const row = await claimNotification(store.db, input);
+    const row = await claimNotification(store.db, input, 'w1', 60_000);
     expect(row).toBeDefined();
     await markNotification(store.db, row!.id, { status: 'sent', attempts: 1, httpStatus: 200, error: null });
-    expect(await claimNotification(store.db, input)).toBeUndefined();
+    expect(await claimNotification(store.db, input, 'w1', 60_000)).toBeUndefined();
+    expect(await claimNotification(store.db, input, 'w2', 60_000)).toBeUndefined();
+  });
+
+  it("a live sender's claim cannot be taken, a crashed sender's can once it ends", async () => {
+    const input = { processDate: DATE, dedupeKey: 'k2', outcome: 'success', payload: { a: 2 } };
+    expect(await claimNotification(store.db, input, 'live', 60_000)).toBeDefined();
+    expect(await claimNotification(store.db, input, 'other', 60_000)).toBeUndefined();
+    // The same sender may claim again (a retry of its own send).
+    expect(await claimNotification(store.db, input, 'live', 60_000)).toBeDefined();
+
+    const crashed = { ...input, dedupeKey: 'k3' };
+    expect(await claimNotification(store.db, crashed, 'crashed', 150)).toBeDefined();
+    expect(await claimNotification(store.db, crashed, 'other', 60_000)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await claimNotification(store.db, crashed, 'other', 60_000))?.claimedBy).toBe('other');
+  });
+
+  it('a lease is held by one owner, renewed by it, and taken over only once it has expired', async () => {
+    expect(await acquireLease(store.db, 'day:x', 'a', 60_000)).toBe(true);
+    expect(await acquireLease(store.db, 'day:x', 'b', 60_000)).toBe(false);
+    expect(await acquireLease(store.db, 'day:x', 'a', 60_000)).toBe(true);
+    expect(await renewLease(store.db, 'day:x', 'b', 60_000)).toBe(false);
+    expect(await renewLease(store.db, 'day:x', 'a', 60_000)).toBe(true);
+    const held = (await leaseHolders(store.db, ['day:x', 'day:none'])).get('day:x');
+    expect(held?.owner).toBe('a');
+    expect(held!.remainingMs).toBeGreaterThan(55_000);
+
+    expect(await acquireLease(store.db, 'batch:1', 'a', 150)).toBe(true);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await leaseHolders(store.db, ['batch:1'])).get('batch:1')!.remainingMs).toBeLessThanOrEqual(0);
+    expect(await acquireLease(store.db, 'batch:1', 'b', 60_000)).toBe(true);
+    // The former holder finds out at its next renewal, and its release does not free b's lease.
+    expect(await renewLease(store.db, 'batch:1', 'a', 60_000)).toBe(false);
+    await releaseLease(store.db, 'batch:1', 'a');
+    expect((await leaseHolders(store.db, ['batch:1'])).get('batch:1')?.owner).toBe('b');
+    await releaseLease(store.db, 'batch:1', 'b');
+    expect(await acquireLease(store.db, 'batch:1', 'c', 60_000)).toBe(true);
   });
 }
 

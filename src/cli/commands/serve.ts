@@ -69,11 +69,11 @@ export async function startService(
     }
   };
   try {
-    const queue = await startJobQueue(store, logger);
+    const queue = await startJobQueue(store, logger, { leaseMs: config.LEASE_SECONDS * 1000 });
     closers.push(() => queue.stop());
     const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
     const observer = { db: deps.db, metrics, clock: deps.clock, logger };
-    await workDays(queue, deps, (plan, run) => observeDayRun(observer, plan, run));
+    await workDays(queue, deps, (plan, run) => observeDayRun(observer, plan, run), store.kind === 'postgres');
     const start = (request: DayRequest) => startDays({ ...deps, queue }, request);
     if (opts.schedule) {
       const scheduler = await startScheduler(store, logger, {
