@@ -2,6 +2,7 @@
 // parsed config (database, storage, Genesys client, logger, clock) and knows how to tear it down.
 import type { Logger } from 'pino';
 import { type Config, genesysBaseUrls, requireGenesysCredentials } from '../config/schema.js';
+import { bucketFor, createSharedLimiter } from '../genesys/shared-limiter.js';
 import type { GenesysClient, RateLimiter } from '../genesys/types.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
@@ -10,7 +11,8 @@ import { newWorkerId } from '../lib/worker-id.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { prepareJobQueue } from '../scheduler/job-queue.js';
 import { type AudioStorage, openStorage, protectDataDir } from '../storage/index.js';
-import { type DbHandle, openDb } from '../store/db.js';
+import { type Db, type DbHandle, openDb } from '../store/db.js';
+import { blockBudget, ensureBudget, takeFromBudget } from '../store/rate-budget.js';
 import { startStatusSnapshots } from './status-snapshot.js';
 
 export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
@@ -95,6 +97,37 @@ async function openCheckedStorage(config: Config): Promise<AudioStorage> {
   }
 }
 
+/**
+ * On PostgreSQL, one rate budget for every process of the OAuth client, kept in the database (ADR
+ * 0017); the embedded database is one process, whose client keeps its in-process limiter.
+ */
+function sharedLimiter(
+  config: Config,
+  opening: Promise<DbHandle>,
+  logger: Logger,
+  clock: Clock,
+): RateLimiter | undefined {
+  if (!config.DATABASE_URL) return undefined;
+  const { clientId } = requireGenesysCredentials(config);
+  const clientKey = `${new URL(genesysBaseUrls(config).apiBaseUrl).host}/${clientId}`;
+  const shape = bucketFor(config.GENESYS_RATE_LIMIT_PER_MINUTE);
+  let ready: Promise<Db> | undefined;
+  const db = () =>
+    (ready ??= opening.then(async (store) => {
+      await ensureBudget(store.db, clientKey, shape);
+      return store.db;
+    }));
+  return createSharedLimiter({
+    budget: {
+      take: async () => takeFromBudget(await db(), clientKey, shape),
+      block: async (ms) => blockBudget(await db(), clientKey, ms),
+    },
+    ratePerMinute: config.GENESYS_RATE_LIMIT_PER_MINUTE,
+    clock,
+    onError: (e) => logger.warn({ err: errorMessage(e) }, 'could not pause the shared rate budget'),
+  });
+}
+
 export interface Composed {
   deps: PipelineDeps;
   store: DbHandle;
@@ -131,7 +164,7 @@ export async function compose(
   };
   let genesys: GenesysClient;
   try {
-    genesys = await genesysFor(config, logger, clock);
+    genesys = await genesysFor(config, logger, clock, sharedLimiter(config, opening, logger, clock));
   } catch (e) {
     await closeOpened();
     throw e;
