@@ -12,5 +12,11 @@ CREATE TABLE "rate_budgets" (
 	"blocked_until" timestamp with time zone DEFAULT 'epoch' NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "shared_marks" (
+	"name" text PRIMARY KEY NOT NULL,
+	"mark" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "notifications" ADD COLUMN "claimed_by" text;--> statement-breakpoint
 ALTER TABLE "notifications" ADD COLUMN "claim_expires_at" timestamp with time zone;

@@ -11,6 +11,7 @@ Usage:
   audio-extract status [--date YYYY-MM-DD] [--json]
   audio-extract demo [--date YYYY-MM-DD] [--conversations N]
   audio-extract serve [--host H] [--port N] [--no-schedule]
+  audio-extract worker
   audio-extract doctor [--json]
   audio-extract emulator [--port N] [--seed S] [--faults FILE] ...
   audio-extract --help | <command> --help
@@ -20,6 +21,7 @@ Commands:
   status    show runs, counts and batches recorded in the database
   demo      start the bundled Genesys emulator and run a full extraction against it into DATA_DIR
   serve     run the daily schedule, the HTTP API, the dashboard and /metrics in one long-running process
+  worker    work queued days and batches with other workers on one PostgreSQL (DATABASE_URL); no HTTP
   doctor    check configuration, database, storage, Genesys credentials and queue ids; exit 1 if any fails
   emulator  run the Genesys Cloud emulator (a sandbox for trying the tool without a Genesys org)
 
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   emulator: async () => (await import('./commands/emulator.js')).emulatorCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
 };
 

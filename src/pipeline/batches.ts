@@ -13,22 +13,46 @@ import { type BatchOutcome, runBatch } from './batch.js';
 import type { PipelineDeps } from './deps.js';
 
 /**
- * Batches waiting on Genesys at once (submitted, not yet complete). Enough that while Genesys prepares
- * them (1-5 s and more) others are ready to download and the shared download slots (CONCURRENCY in
- * all) never run dry.
+ * Batches waiting on Genesys at once in a process (submitted, not yet complete). Enough that while
+ * Genesys prepares them (1-5 s and more) others are ready to download and the shared download slots
+ * (CONCURRENCY in all) never run dry.
  */
-const BATCHES_AWAITING = 8;
+export const BATCHES_AWAITING = 8;
 /**
- * Batches in flight at once, waiting on Genesys or downloading: few enough that a batch's URLs are
- * used well within their lifetime (60 min by default), with at most 16 × BATCH_SIZE recordings between
- * submission and download.
+ * Batches in flight at once in a process, waiting on Genesys or downloading: few enough that a batch's
+ * URLs are used well within their lifetime (60 min by default), with at most 16 × BATCH_SIZE recordings
+ * between submission and download.
  */
-const BATCHES_IN_FLIGHT = 16;
+export const BATCHES_IN_FLIGHT = 16;
 /**
  * How often the loop looks for work when nothing wakes it. Lookups wake it when a batch's worth of
  * recordings is ready, and each batch when it can make room for another.
  */
 const IDLE_WAKE_MS = 1_000;
+
+/**
+ * The batches of a day being worked, and their bookkeeping. In one process (`createFlight`) a batch
+ * runs here as soon as there is room; on PostgreSQL a batch is a job that any worker may take
+ * (src/scheduler/batch-dispatch.ts, ADR 0016), and the flight follows the jobs.
+ */
+export interface Flight {
+  /** a batch failed the day (auth, rate limit given up, an unexpected error) */
+  failed(): boolean;
+  /** nothing in flight */
+  idle(): boolean;
+  /** the batch is neither in flight nor set aside */
+  canTake(batch: BatchRow): boolean;
+  /** Starts a batch, or says false when the limits are reached. */
+  start(batch: BatchRow): boolean;
+  /** Gives each batch set aside after a failed submission one more; false when there is none. */
+  resubmitParked(): boolean;
+  /** Brings the flight up to date (the jobs' states), before the loop looks at the day's batches. */
+  refresh(): Promise<void>;
+  /** What the loop's wait ends on: a batch ending or making room, or `more` (new work upstream). */
+  wake(more: Promise<unknown>[]): Promise<unknown>;
+  /** Waits for the batches in flight here; the totals, or the first error. */
+  end(): Promise<TransferResult>;
+}
 
 export interface TransferResult {
   batches: number;
@@ -51,9 +75,10 @@ export async function runBatches(
   /** the lookups: until they end only full batches go out; when they do, the rest goes at once */
   upstream: Upstream = FINISHED,
 ): Promise<TransferResult> {
-  const flight = createFlight(deps);
+  const flight = deps.batchFlight?.(deps, processDate) ?? createFlight(deps);
   for (;;) {
     if (deps.signal?.aborted || flight.failed()) break;
+    await flight.refresh();
     const lastPass = upstream.done();
     const resolved = upstream.wrote();
     await createBatches(deps, processDate, !lastPass);
@@ -86,7 +111,7 @@ async function createBatches(deps: PipelineDeps, processDate: string, fullOnly: 
  * which is harmless; leaving it to the next run ended a run with recordings not downloaded:
  * test/chaos). A second failure leaves it for the next run.
  */
-function createFlight(deps: PipelineDeps) {
+export function createFlight(deps: PipelineDeps): Flight {
   const total: TransferResult = {
     batches: 0,
     submitted: 0,
@@ -127,7 +152,7 @@ function createFlight(deps: PipelineDeps) {
     failed: () => firstError !== undefined,
     idle: () => active.size === 0,
     canTake: (b: BatchRow) => !active.has(b.id) && !parked.has(b.id),
-    /** Starts a batch, or says false when the limits are reached. */
+    refresh: async () => {},
     start(batch: BatchRow): boolean {
       if (active.size >= BATCHES_IN_FLIGHT || awaiting.size >= BATCHES_AWAITING) return false;
       awaiting.add(batch.id);
@@ -147,7 +172,6 @@ function createFlight(deps: PipelineDeps) {
       active.set(batch.id, p);
       return true;
     },
-    /** Gives each parked batch its one more submission; false when there is none to give. */
     resubmitParked(): boolean {
       const again = [...parked].filter((id) => !resubmitted.has(id));
       for (const id of again) {
@@ -156,14 +180,12 @@ function createFlight(deps: PipelineDeps) {
       }
       return again.length > 0;
     },
-    /** What the loop's wait ends on: a batch ending or making room, or `more` (new work upstream). */
     wake(more: Promise<unknown>[]): Promise<unknown> {
       const made = new Promise<void>((resolve) => {
         wakeUp = resolve;
       });
       return Promise.race([...active.values(), made, ...more]);
     },
-    /** Waits for the batches in flight; the totals, or the first error. */
     async end(): Promise<TransferResult> {
       await Promise.allSettled(active.values());
       if (firstError) throw firstError;

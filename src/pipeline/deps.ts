@@ -5,6 +5,7 @@ import type { GenesysClient } from '../genesys/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { AudioStorage } from '../storage/index.js';
 import type { Db } from '../store/db.js';
+import type { Flight } from './batches.js';
 
 export interface PipelineDeps {
   config: Config;
@@ -20,6 +21,11 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** progress events for the CLI (progress bars) and metrics */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * How a day's batches are worked: by default in this process (pipeline/batches.ts); on PostgreSQL as
+   * jobs any worker may take (src/scheduler/batch-dispatch.ts, ADR 0016).
+   */
+  batchFlight?: (deps: PipelineDeps, processDate: string) => Flight;
 }
 
 export type Stage = 'discover' | 'lookup' | 'batches' | 'download' | 'report' | 'notify';

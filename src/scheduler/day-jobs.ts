@@ -12,9 +12,12 @@ import { errorMessage } from '../lib/errors.js';
 import type { DayPlan, PipelineDeps } from '../pipeline/deps.js';
 import { type DayOutcome, InterruptedError, runDay } from '../pipeline/run.js';
 import type { Db, DbHandle } from '../store/db.js';
+import { createRemoteFlight } from './batch-dispatch.js';
+import { type BatchRunner, createBatchRunner } from './batch-jobs.js';
 import { dayLeaseKey, type ExtractDayJob, type JobQueue, QUEUES, startJobQueue } from './job-queue.js';
-import { type LeaseDeps, waitForLease } from './leases.js';
+import { leaseDepsOf, waitForLease } from './leases.js';
 import { type DayRequest, planDays } from './plan-days.js';
+import { checkSharedDataDir } from './shared-data-dir.js';
 
 export type StartedDay = DayPlan & { jobId: string };
 
@@ -75,16 +78,6 @@ async function workDay(
 
 type Observe = (plan: DayPlan, run: () => Promise<DayOutcome>) => Promise<DayOutcome>;
 
-export function leaseDepsOf(deps: PipelineDeps): LeaseDeps {
-  return {
-    db: deps.db,
-    owner: deps.workerId,
-    ttlMs: deps.config.LEASE_SECONDS * 1000,
-    clock: deps.clock,
-    logger: deps.logger,
-  };
-}
-
 /**
  * Registers the handler of `extract-day` jobs for a process that works any day (`serve`, `worker`):
  * workDay, one job at a time per process (a day already runs batches and downloads in parallel, and
@@ -93,10 +86,12 @@ export function leaseDepsOf(deps: PipelineDeps): LeaseDeps {
  */
 export async function workDays(
   queue: JobQueue,
-  deps: PipelineDeps,
+  base: PipelineDeps,
   observe?: Observe,
   shared = false,
 ): Promise<void> {
+  // On PostgreSQL the day's batches are jobs, which this process' own batch loop takes with the others'.
+  const deps = shared ? { ...base, batchFlight: remoteFlight(queue) } : base;
   await queue.boss.work<ExtractDayJob>(
     QUEUES.extractDay,
     { batchSize: 1, pollingIntervalSeconds: 1 },
@@ -123,11 +118,15 @@ const CLAIM_RETRY_MS = 500;
  * is working already is waited for. Returns each day's outcome, oldest first.
  */
 export async function extractDays(
-  deps: PipelineDeps,
+  base: PipelineDeps,
   store: DbHandle,
   request: DayRequest,
 ): Promise<DayOutcome[]> {
-  const queue = await startJobQueue(store, deps.logger, { leaseMs: deps.config.LEASE_SECONDS * 1000 });
+  await checkSharedDataDir(store.db, base.config);
+  const queue = await startJobQueue(store, base.logger, { leaseMs: base.config.LEASE_SECONDS * 1000 });
+  // On PostgreSQL the day's batches are jobs for any worker; `run` takes those no worker took.
+  const runner = store.kind === 'postgres' ? createBatchRunner(base) : undefined;
+  const deps = runner ? { ...base, batchFlight: remoteFlight(queue, runner) } : base;
   try {
     const outcomes: DayOutcome[] = [];
     await startDays({ ...deps, queue }, request, async (day) => {
@@ -138,8 +137,14 @@ export async function extractDays(
     deps.logger.debug({ err: errorMessage(e) }, 'stopping the job queue after an error');
     throw e;
   } finally {
+    await runner?.settled();
     await queue.stop();
   }
+}
+
+function remoteFlight(queue: JobQueue, participate?: BatchRunner) {
+  return (deps: PipelineDeps, processDate: string) =>
+    createRemoteFlight(queue, deps, processDate, { participate });
 }
 
 /**

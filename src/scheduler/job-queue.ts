@@ -11,6 +11,7 @@ import type { DbHandle } from '../store/db.js';
 import {
   activeJobIds,
   claimJob,
+  type JobState,
   jobSchemaInstalled,
   jobStates,
   orphanedJobs,
@@ -33,10 +34,14 @@ export interface JobQueue {
   boss: PgBoss;
   /** Enqueues a day (or finds the one already queued for it) and returns its job id. */
   enqueueDay(job: ExtractDayJob): Promise<string>;
+  /** Queues a batch of a day (or finds the job already waiting for it) and returns its job id. */
+  enqueueBatch(job: { batchId: number; processDate: string }): Promise<string>;
   /** Takes a waiting job of `queue` for this process (`run` works only its own jobs); false if taken. */
   claim(queue: string, jobId: string): Promise<boolean>;
   /** The job's state and output, or undefined once pg-boss no longer has it. */
   state(queue: string, jobId: string): Promise<{ state: string; output: unknown } | undefined>;
+  /** The states of several jobs of a queue (absent: gone from pg-boss' table). */
+  states(queue: string, jobIds: readonly string[]): Promise<Map<string, JobState>>;
   /**
    * Resolves with the job's final state once it is completed, failed or cancelled. `handled` settles
    * when this process' own handler has returned for the job: pg-boss records the state right after, so
@@ -150,6 +155,19 @@ export async function startJobQueue(
     return existing;
   };
 
+  const enqueueBatch = async (job: { batchId: number; processDate: string }): Promise<string> => {
+    const key = `batch:${job.batchId}`;
+    // One job waits per batch (policy `short`): a batch queued again while its job still waits is that
+    // job; if a worker takes it between the two statements, the send succeeds the next time.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = await boss.send(QUEUES.extractBatch, job, { singletonKey: key });
+      if (id) return id;
+      const existing = await queuedJobId(store.sql, QUEUES.extractBatch, key);
+      if (existing) return existing;
+    }
+    throw new Error(`could not queue batch ${job.batchId}: a job is queued but cannot be found`);
+  };
+
   const reaper = store.kind === 'postgres' ? startReaper(boss, store, logger, enqueueDay, opts) : undefined;
 
   const waitFor = async (waited: string, signal?: AbortSignal, handled?: Promise<unknown>) => {
@@ -179,10 +197,14 @@ export async function startJobQueue(
   return {
     boss,
     enqueueDay,
+    enqueueBatch,
     claim: (queue, jobId) => claimJob(store.sql, queue, jobId),
     async state(queue, jobId) {
       const [row] = await jobStates(store.sql, queue, [jobId]);
       return row && { state: row.state, output: row.output };
+    },
+    async states(queue, jobIds) {
+      return new Map((await jobStates(store.sql, queue, jobIds)).map((j) => [j.id, j]));
     },
     waitFor,
     stop: async () => {

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { type Clock, sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
 import type { Db } from '../store/db.js';
 import { acquireLease, leaseHolders, releaseLease, renewLease } from '../store/leases.js';
 
@@ -23,6 +24,17 @@ export interface HeldLease {
   lost: AbortSignal;
   /** Stops renewing and gives the lease back (best effort: an expired lease frees itself). */
   release(): Promise<void>;
+}
+
+/** The lease settings of the process the pipeline's deps describe (LEASE_SECONDS, its worker id). */
+export function leaseDepsOf(deps: PipelineDeps): LeaseDeps {
+  return {
+    db: deps.db,
+    owner: deps.workerId,
+    ttlMs: deps.config.LEASE_SECONDS * 1000,
+    clock: deps.clock,
+    logger: deps.logger,
+  };
 }
 
 /**

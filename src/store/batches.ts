@@ -207,3 +207,18 @@ export async function openBatches(db: Db, processDates: readonly string[]): Prom
 export async function batchesOf(db: Db, processDate: string): Promise<BatchRow[]> {
   return db.select().from(batches).where(eq(batches.processDate, processDate)).orderBy(asc(batches.id));
 }
+
+export async function batchById(db: Db, batchId: number): Promise<BatchRow | undefined> {
+  const [row] = await db.select().from(batches).where(eq(batches.id, batchId));
+  return row;
+}
+
+/** The status of each batch named (a batch row is never deleted). */
+export async function batchStatuses(db: Db, batchIds: readonly number[]): Promise<Map<number, BatchState>> {
+  if (batchIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: batches.id, status: batches.status })
+    .from(batches)
+    .where(inArray(batches.id, [...batchIds]));
+  return new Map(rows.map((r) => [r.id, r.status]));
+}

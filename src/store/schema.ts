@@ -227,6 +227,16 @@ export const leases = pgTable('leases', {
 });
 
 /**
+ * Marks every process on the database must find where it stores its files (ADR 0016): `data_dir` is
+ * the random mark of the one local DATA_DIR all workers share (DATA_DIR/.audio-extract-mark).
+ */
+export const sharedMarks = pgTable('shared_marks', {
+  name: text('name').primaryKey(),
+  mark: text('mark').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/**
  * One Genesys rate budget per OAuth client (`client_key`: API host and client id), shared by every
  * process: a token bucket whose state is `tokens` at `updated_at`, refilled by each caller's own rate,
  * and closed to everyone until `blocked_until` after a 429 (ADR 0017).

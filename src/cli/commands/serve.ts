@@ -12,10 +12,12 @@ import { listen } from '../../http/server.js';
 import { ConfigError, errorMessage, UsageError } from '../../lib/errors.js';
 import { observeDayRun } from '../../metrics/day-run.js';
 import { createMetrics } from '../../metrics/index.js';
+import { workBatches } from '../../scheduler/batch-jobs.js';
 import { SCHEDULE_QUEUE, startScheduler, workDailyRun } from '../../scheduler/daily-schedule.js';
 import { startDays, workDays } from '../../scheduler/day-jobs.js';
 import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
 import type { DayRequest } from '../../scheduler/plan-days.js';
+import { checkSharedDataDir } from '../../scheduler/shared-data-dir.js';
 import { ping } from '../../store/job-tables.js';
 import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
@@ -69,8 +71,12 @@ export async function startService(
     }
   };
   try {
+    await checkSharedDataDir(store.db, config);
     const queue = await startJobQueue(store, logger, { leaseMs: config.LEASE_SECONDS * 1000 });
     closers.push(() => queue.stop());
+    // On PostgreSQL a day's batches are jobs: this process takes them like any worker (ADR 0016).
+    const batches = store.kind === 'postgres' ? workBatches(queue, deps) : undefined;
+    if (batches) closers.push(() => batches.stop());
     const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
     const observer = { db: deps.db, metrics, clock: deps.clock, logger };
     await workDays(queue, deps, (plan, run) => observeDayRun(observer, plan, run), store.kind === 'postgres');

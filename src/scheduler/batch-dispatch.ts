@@ -1,0 +1,221 @@
+// The day's coordinator on PostgreSQL (ADR 0016): the batches loop of pipeline/batches.ts with a flight
+// that queues each batch as a job for any worker (batch-jobs.ts) and follows the jobs instead of running
+// the batches itself. Once a second it reads the jobs' states, the batches' rows and their leases, and:
+// - counts what each finished job did, and sets aside a batch whose submission failed (as in one
+//   process: one more submission once nothing else is left);
+// - fails the day on a batch's own error (a job that failed);
+// - queues again a batch still open whose job ended without finishing it (its worker stopped or gave it
+//   back), or whose worker died (lease ended while pg-boss still shows the job active);
+// - with `participate` (`run`, which works no other process' jobs), takes a job of its own day that no
+//   worker took within HEAD_START_MS, so a day also completes with no worker running.
+import type { Logger } from 'pino';
+import { errorMessage } from '../lib/errors.js';
+import type { Flight, TransferResult } from '../pipeline/batches.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import type { BatchRow } from '../store/batches.js';
+import { batchStatuses } from '../store/batches.js';
+import type { JobState } from '../store/job-tables.js';
+import { leaseHolders } from '../store/leases.js';
+import { type BatchJobOutput, type BatchRunner, batchLeaseKey, settleBatchJob } from './batch-jobs.js';
+import { type JobQueue, QUEUES } from './job-queue.js';
+
+/** How long a batch job of `run`'s own day waits for a worker before `run` takes it itself. */
+const HEAD_START_MS = 2_000;
+
+interface Tracked {
+  batchId: number;
+  /** the batch's current job (undefined while it is being queued) */
+  jobId?: string;
+  queuedAt: number;
+  /** this process runs it (participation) */
+  local?: Promise<void>;
+}
+
+export class BatchJobError extends Error {
+  constructor(batchId: number, message: string) {
+    super(`batch ${batchId} failed: ${message}`);
+    this.name = 'BatchJobError';
+  }
+}
+
+export function createRemoteFlight(
+  queue: JobQueue,
+  deps: PipelineDeps,
+  processDate: string,
+  opts: { participate?: BatchRunner } = {},
+): Flight {
+  const { clock } = deps;
+  const log: Logger = deps.logger.child({ processDate });
+  const leaseMs = deps.config.LEASE_SECONDS * 1000;
+  const tracked = new Map<number, Tracked>();
+  const parked = new Set<number>();
+  const resubmitted = new Set<number>();
+  /** job ids whose answer was taken into account */
+  const seen = new Set<string>();
+  const pending = new Set<Promise<unknown>>();
+  let firstError: unknown;
+  const total: TransferResult = {
+    batches: 0,
+    submitted: 0,
+    downloaded: 0,
+    unavailable: 0,
+    failed: 0,
+    requeued: 0,
+  };
+
+  const keep = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+
+  const enqueue = (t: Tracked) => {
+    t.jobId = undefined;
+    t.queuedAt = clock.now();
+    keep(
+      queue.enqueueBatch({ batchId: t.batchId, processDate }).then(
+        (id) => {
+          t.jobId = id;
+        },
+        (e) => {
+          firstError ??= e;
+        },
+      ),
+    );
+  };
+
+  /** What a finished job says; true when the batch is settled for this day as far as that job goes. */
+  const take = (t: Tracked, job: JobState | undefined): void => {
+    if (!job || seen.has(job.id)) return;
+    seen.add(job.id);
+    if (job.state === 'failed') {
+      const out = job.output as { message?: string; released?: string } | null;
+      if (out?.released) return;
+      firstError ??= new BatchJobError(t.batchId, out?.message ?? 'the batch job failed');
+      return;
+    }
+    const out = (job.output ?? {}) as BatchJobOutput;
+    if (out.outcome) {
+      total.batches++;
+      total.submitted += out.outcome.submitted;
+      total.downloaded += out.outcome.downloaded;
+      total.unavailable += out.outcome.unavailable;
+      total.failed += out.outcome.failed;
+      total.requeued += out.outcome.requeued;
+    }
+    if (out.submitFailed !== undefined) {
+      tracked.delete(t.batchId);
+      parked.add(t.batchId);
+      // The batch stays `created`: submitted again in this run once, then by the next run.
+      if (resubmitted.has(t.batchId))
+        log.error(
+          { batchId: t.batchId, err: out.submitFailed },
+          'batch submission failed again; the next run submits it',
+        );
+      else
+        log.error(
+          { batchId: t.batchId, err: out.submitFailed },
+          'batch submission failed; it is submitted again after the other batches',
+        );
+    }
+  };
+
+  const runHere = (t: Tracked, jobId: string, runner: BatchRunner) => {
+    const run = settleBatchJob(queue.boss, jobId, runner.run({ batchId: t.batchId, processDate }), deps);
+    t.local = run;
+    keep(
+      run.finally(() => {
+        t.local = undefined;
+      }),
+    );
+  };
+
+  async function refresh(): Promise<void> {
+    const entries = [...tracked.values()].filter((t) => t.jobId !== undefined && !t.local);
+    if (entries.length === 0) return;
+    const ids = entries.map((t) => t.batchId);
+    const [statuses, holders, jobs] = await Promise.all([
+      batchStatuses(deps.db, ids),
+      leaseHolders(deps.db, ids.map(batchLeaseKey)),
+      queue.states(
+        QUEUES.extractBatch,
+        entries.map((t) => t.jobId!),
+      ),
+    ]);
+    for (const t of entries) {
+      const status = statuses.get(t.batchId);
+      const open = status === 'created' || status === 'submitted';
+      const holder = holders.get(batchLeaseKey(t.batchId));
+      const held = holder !== undefined && holder.remainingMs > 0;
+      const job = jobs.get(t.jobId!);
+      const finished =
+        !job || job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled';
+      if (finished) {
+        take(t, job);
+        if (!tracked.has(t.batchId)) continue; // set aside
+        if (!open) tracked.delete(t.batchId);
+        else if (!held && firstError === undefined) {
+          log.info({ batchId: t.batchId }, 'batch not finished by its worker: queued again');
+          enqueue(t);
+        }
+        continue;
+      }
+      if (job.state === 'active') {
+        if (held) continue;
+        if (!open) {
+          tracked.delete(t.batchId); // closed; its worker is ending the job
+          continue;
+        }
+        // Active for longer than a lease with no live lease: its worker died.
+        if ((job.activeSeconds ?? 0) * 1000 > leaseMs) {
+          await queue.boss.fail(QUEUES.extractBatch, job.id, {
+            message: 'its worker stopped renewing the batch lease',
+            released: 'worker stopped',
+          } as object);
+          seen.add(job.id);
+          log.warn({ batchId: t.batchId, jobId: job.id }, 'the worker of a batch stopped: queued again');
+          enqueue(t);
+        }
+        continue;
+      }
+      // Waiting for a worker: `run` takes it itself after a head start.
+      const runner = opts.participate;
+      if (runner && runner.room() > 0 && clock.now() - t.queuedAt >= HEAD_START_MS) {
+        if (await queue.claim(QUEUES.extractBatch, job.id)) runHere(t, job.id, runner);
+      }
+    }
+  }
+
+  return {
+    failed: () => firstError !== undefined,
+    idle: () => tracked.size === 0,
+    canTake: (b: BatchRow) => !tracked.has(b.id) && !parked.has(b.id),
+    start(batch: BatchRow): boolean {
+      const t: Tracked = { batchId: batch.id, queuedAt: clock.now() };
+      tracked.set(batch.id, t);
+      enqueue(t);
+      return true;
+    },
+    resubmitParked(): boolean {
+      const again = [...parked].filter((id) => !resubmitted.has(id));
+      for (const id of again) {
+        parked.delete(id);
+        resubmitted.add(id);
+      }
+      return again.length > 0;
+    },
+    async refresh() {
+      try {
+        await refresh();
+      } catch (e) {
+        // The next round reads everything again; only an error of the batches' own fails the day.
+        log.warn({ err: errorMessage(e) }, 'could not read the state of the batch jobs; trying again');
+      }
+    },
+    wake: (more) => Promise.race([...more, ...(opts.participate ? [opts.participate.wake()] : [])]),
+    async end(): Promise<TransferResult> {
+      await Promise.allSettled([...pending]);
+      if (firstError) throw firstError;
+      return total;
+    },
+  };
+}

@@ -1,0 +1,209 @@
+// Batches as jobs (ADR 0016): on PostgreSQL a day's coordinator queues each batch as an `extract-batch`
+// job, and whichever worker takes it runs the batch from submission to closed row (runBatch) under the
+// batch's lease, so its result URLs are used by the process that polls for them, before they expire. A
+// worker that dies loses the lease within LEASE_SECONDS; the coordinator then queues the batch again
+// and another worker resumes it with the Genesys job id recorded on the row.
+import { setMaxListeners } from 'node:events';
+import type PgBoss from 'pg-boss';
+import { sleepOrWake } from '../lib/clock.js';
+import { errorMessage } from '../lib/errors.js';
+import { createLimit } from '../lib/pool.js';
+import { redactText } from '../lib/redact.js';
+import { runBatch } from '../pipeline/batch.js';
+import { BATCHES_AWAITING, BATCHES_IN_FLIGHT } from '../pipeline/batches.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { batchById } from '../store/batches.js';
+import { type JobQueue, QUEUES } from './job-queue.js';
+import { leaseDepsOf, tryLease } from './leases.js';
+
+export interface ExtractBatchJob {
+  batchId: number;
+  processDate: string;
+}
+
+export const batchLeaseKey = (batchId: number) => `batch:${batchId}`;
+
+/** A batch job's answer (its pg-boss output), which the day's coordinator reads. */
+export interface BatchJobOutput {
+  /** the batch was worked to its end here: the counts (submitted 0 when resumed with its job id) */
+  outcome?: { submitted: number; downloaded: number; unavailable: number; failed: number; requeued: number };
+  /** its submission failed: the batch is still `created` (the coordinator sets it aside) */
+  submitFailed?: string;
+  /** it was not finished here (this process stopped or lost the lease): it is to be worked again */
+  released?: string;
+  /** nothing was done: the batch was closed already, or another process holds its lease */
+  skipped?: string;
+}
+
+/** Runs batch jobs in one process, within that process' limits (pipeline/batches.ts). */
+export interface BatchRunner {
+  /** how many more batches it takes now */
+  room(): number;
+  /** batches it is running */
+  active(): number;
+  /** Runs the job's batch under its lease; rejects with the batch's error (it fails the day). */
+  run(job: ExtractBatchJob): Promise<BatchJobOutput>;
+  /** settles when room may have grown */
+  wake(): Promise<void>;
+  /** Resolves when every batch it runs has ended. */
+  settled(): Promise<void>;
+  /** what it did, for the worker's periodic log line */
+  counts(): { batches: number; downloaded: number; released: number };
+}
+
+export function createBatchRunner(deps: PipelineDeps): BatchRunner {
+  // One pool of download slots for every batch this process runs, as in one process (batches.ts).
+  const slots = createLimit(deps.config.CONCURRENCY);
+  const running = new Set<Promise<unknown>>();
+  let awaiting = 0;
+  // One promise per round of waiting, settled (and replaced) whenever room may have grown.
+  let woken = newWake();
+  const wakeUp = () => {
+    woken.resolve();
+    woken = newWake();
+  };
+  const counts = { batches: 0, downloaded: 0, released: 0 };
+
+  async function work(job: ExtractBatchJob, ready: () => void): Promise<BatchJobOutput> {
+    const closed = (status: string | undefined) =>
+      status === undefined || status === 'completed' || status === 'abandoned';
+    if (closed((await batchById(deps.db, job.batchId))?.status)) return { skipped: 'the batch is closed' };
+    const lease = await tryLease(leaseDepsOf(deps), batchLeaseKey(job.batchId));
+    if (!lease) return { skipped: 'another process holds the batch' };
+    const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
+    // The batch's requests and downloads all listen to it: dozens at once are expected, not a leak.
+    setMaxListeners(1000, signal);
+    const released = () => ({ released: errorMessage(signal.reason ?? 'stopped') });
+    try {
+      // Read again under the lease: a process that held it before may have closed it or recorded a job.
+      const batch = await batchById(deps.db, job.batchId);
+      if (!batch || closed(batch.status)) return { skipped: 'the batch is closed' };
+      const r = await runBatch({ ...deps, signal }, batch, slots, ready);
+      if (signal.aborted) return released();
+      counts.batches++;
+      counts.downloaded += r.downloaded;
+      const { submitted, downloaded, unavailable, failed, requeued } = r;
+      return {
+        outcome: { submitted, downloaded, unavailable, failed, requeued },
+        ...(r.submitFailed === undefined ? {} : { submitFailed: redactText(errorMessage(r.submitFailed)) }),
+      };
+    } catch (e) {
+      if (signal.aborted) return released();
+      throw e;
+    } finally {
+      await lease.release();
+    }
+  }
+
+  return {
+    room: () => Math.max(0, Math.min(BATCHES_IN_FLIGHT - running.size, BATCHES_AWAITING - awaiting)),
+    active: () => running.size,
+    run(job) {
+      awaiting++;
+      let waitingOnGenesys = true;
+      const ready = () => {
+        if (!waitingOnGenesys) return;
+        waitingOnGenesys = false;
+        awaiting--;
+        wakeUp();
+      };
+      const p = work(job, ready);
+      running.add(p);
+      p.then(
+        (out) => {
+          if (out.released) counts.released++;
+        },
+        () => {},
+      ).finally(() => {
+        ready();
+        running.delete(p);
+        wakeUp();
+      });
+      return p;
+    },
+    wake: () => woken.promise,
+    settled: async () => {
+      await Promise.allSettled([...running]);
+    },
+    counts: () => ({ ...counts }),
+  };
+}
+
+function newWake(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Ends a batch job with what its run answered (completed), or its error (failed). */
+export function settleBatchJob(
+  boss: PgBoss,
+  jobId: string,
+  run: Promise<BatchJobOutput>,
+  deps: Pick<PipelineDeps, 'logger'>,
+): Promise<void> {
+  return run
+    .then(
+      (output) => boss.complete(QUEUES.extractBatch, jobId, output as object),
+      (e) => boss.fail(QUEUES.extractBatch, jobId, { message: redactText(errorMessage(e)) } as object),
+    )
+    .then(
+      () => {},
+      (e) => deps.logger.warn({ jobId, err: errorMessage(e) }, 'could not record the end of a batch job'),
+    );
+}
+
+/** How often an idle worker asks for a batch; a busy one waits longer before taking another. */
+const POLL_MS = 1_000;
+const SPREAD_MS_PER_BATCH = 150;
+
+export interface BatchWork {
+  runner: BatchRunner;
+  /** Stops taking batches and waits for the ones running (abort the deps' signal first to hand them back). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Takes batch jobs of any day while this process has room (`worker`, `serve` on PostgreSQL), one at a
+ * time: after taking one, a worker waits a little longer the more batches it runs, so that batches
+ * queued together spread over the workers instead of going to whichever asked first.
+ */
+export function workBatches(queue: JobQueue, deps: PipelineDeps): BatchWork {
+  const runner = createBatchRunner(deps);
+  const stopping = new AbortController();
+  const jobs = new Set<Promise<void>>();
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      let took = false;
+      if (runner.room() > 0) {
+        // pg-boss' fetch answers [] when the database cannot be reached; the loop just asks again.
+        const [job] = (await queue.boss.fetch<ExtractBatchJob>(QUEUES.extractBatch, { batchSize: 1 })) ?? [];
+        if (job && !stopping.signal.aborted) {
+          took = true;
+          const settled = settleBatchJob(queue.boss, job.id, runner.run(job.data), deps);
+          jobs.add(settled);
+          void settled.finally(() => jobs.delete(settled));
+        } else if (job) {
+          await settleBatchJob(
+            queue.boss,
+            job.id,
+            Promise.resolve({ released: 'the worker is stopping' }),
+            deps,
+          );
+        }
+      }
+      const wait = took ? Math.min(POLL_MS, 100 + SPREAD_MS_PER_BATCH * runner.active()) : POLL_MS;
+      await sleepOrWake(deps.clock, wait, took ? new Promise(() => {}) : runner.wake(), stopping.signal);
+    }
+  })();
+  return {
+    runner,
+    async stop() {
+      stopping.abort();
+      await loop;
+      await Promise.allSettled([...jobs]);
+    },
+  };
+}
