@@ -105,53 +105,27 @@ async function createBatches(deps: PipelineDeps, processDate: string, fullOnly: 
 }
 
 /**
- * The batches in flight and their bookkeeping: the limits, the totals, the first error, and batches
- * whose submission failed. Such a batch is set aside, not retried in a loop; it gets one more
- * submission once nothing else is left (a reset or timeout after sending may orphan one Genesys job,
- * which is harmless; leaving it to the next run ended a run with recordings not downloaded:
- * test/chaos). A second failure leaves it for the next run.
+ * The batches in flight in this process and their bookkeeping: the limits, the shared download slots,
+ * the first error, and the tally (totals, batches set aside after a failed submission).
  */
 export function createFlight(deps: PipelineDeps): Flight {
-  const total: TransferResult = {
-    batches: 0,
-    submitted: 0,
-    downloaded: 0,
-    unavailable: 0,
-    failed: 0,
-    requeued: 0,
-  };
+  const tally = createTally(deps);
   const active = new Map<number, Promise<void>>();
   /** active batches not yet complete at Genesys */
   const awaiting = new Set<number>();
-  const parked = new Set<number>();
-  const resubmitted = new Set<number>();
   // One pool of download slots for all batches: the first batch to complete is downloaded first.
   const slots = createLimit(deps.config.CONCURRENCY);
   // Resolves the loop's current wait early (a batch became ready to download: room for another).
   let wakeUp = () => {};
   let firstError: unknown;
 
-  const add = (batch: BatchRow, r: BatchOutcome) => {
-    total.batches++;
-    total.submitted += r.submitted;
-    total.downloaded += r.downloaded;
-    total.unavailable += r.unavailable;
-    total.failed += r.failed;
-    total.requeued += r.requeued;
-    if (r.submitFailed === undefined) return;
-    parked.add(batch.id);
-    const log = deps.logger.child({ processDate: batch.processDate, batchId: batch.id });
-    const err = errorMessage(r.submitFailed);
-    // The batch stays `created`: submitted again in this run once, then by the next run.
-    if (resubmitted.has(batch.id))
-      log.error({ err }, 'batch submission failed again; the next run submits it');
-    else log.error({ err }, 'batch submission failed; it is submitted again after the other batches');
-  };
+  const add = (batch: BatchRow, r: BatchOutcome) =>
+    tally.add(batch, r, r.submitFailed === undefined ? undefined : errorMessage(r.submitFailed));
 
   return {
     failed: () => firstError !== undefined,
     idle: () => active.size === 0,
-    canTake: (b: BatchRow) => !active.has(b.id) && !parked.has(b.id),
+    canTake: (b: BatchRow) => !active.has(b.id) && !tally.isParked(b.id),
     refresh: async () => {},
     start(batch: BatchRow): boolean {
       if (active.size >= BATCHES_IN_FLIGHT || awaiting.size >= BATCHES_AWAITING) return false;
@@ -172,14 +146,7 @@ export function createFlight(deps: PipelineDeps): Flight {
       active.set(batch.id, p);
       return true;
     },
-    resubmitParked(): boolean {
-      const again = [...parked].filter((id) => !resubmitted.has(id));
-      for (const id of again) {
-        parked.delete(id);
-        resubmitted.add(id);
-      }
-      return again.length > 0;
-    },
+    resubmitParked: () => tally.resubmitParked(),
     wake(more: Promise<unknown>[]): Promise<unknown> {
       const made = new Promise<void>((resolve) => {
         wakeUp = resolve;
@@ -189,7 +156,63 @@ export function createFlight(deps: PipelineDeps): Flight {
     async end(): Promise<TransferResult> {
       await Promise.allSettled(active.values());
       if (firstError) throw firstError;
-      return total;
+      return tally.total;
+    },
+  };
+}
+
+type Counts = Omit<TransferResult, 'batches'>;
+
+/**
+ * The totals of a day's batches, and the batches set aside after a failed submission: such a batch is
+ * not retried in a loop; it gets one more submission once nothing else is left (a reset or timeout
+ * after sending may orphan one Genesys job, which is harmless; leaving it to the next run ended a run
+ * with recordings not downloaded: test/chaos). A second failure leaves it for the next run.
+ */
+export function createTally(deps: Pick<PipelineDeps, 'logger'>) {
+  const total: TransferResult = {
+    batches: 0,
+    submitted: 0,
+    downloaded: 0,
+    unavailable: 0,
+    failed: 0,
+    requeued: 0,
+  };
+  const parked = new Set<number>();
+  const resubmitted = new Set<number>();
+  return {
+    total,
+    /** A batch worked to its end (`counts`), or whose submission failed (`submitFailed`, the reason). */
+    add(batch: { id: number; processDate: string }, counts: Counts | undefined, submitFailed?: string) {
+      if (counts) {
+        total.batches++;
+        total.submitted += counts.submitted;
+        total.downloaded += counts.downloaded;
+        total.unavailable += counts.unavailable;
+        total.failed += counts.failed;
+        total.requeued += counts.requeued;
+      }
+      if (submitFailed === undefined) return;
+      parked.add(batch.id);
+      const log = deps.logger.child({ processDate: batch.processDate, batchId: batch.id });
+      // The batch stays `created`: submitted again in this run once, then by the next run.
+      if (resubmitted.has(batch.id))
+        log.error({ err: submitFailed }, 'batch submission failed again; the next run submits it');
+      else
+        log.error(
+          { err: submitFailed },
+          'batch submission failed; it is submitted again after the other batches',
+        );
+    },
+    isParked: (batchId: number) => parked.has(batchId),
+    /** Gives each parked batch its one more submission; false when there is none to give. */
+    resubmitParked(): boolean {
+      const again = [...parked].filter((id) => !resubmitted.has(id));
+      for (const id of again) {
+        parked.delete(id);
+        resubmitted.add(id);
+      }
+      return again.length > 0;
     },
   };
 }

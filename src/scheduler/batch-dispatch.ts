@@ -10,7 +10,7 @@
 //   worker took within HEAD_START_MS, so a day also completes with no worker running.
 import type { Logger } from 'pino';
 import { errorMessage } from '../lib/errors.js';
-import type { Flight, TransferResult } from '../pipeline/batches.js';
+import { createTally, type Flight, type TransferResult } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { BatchRow } from '../store/batches.js';
 import { batchStatuses } from '../store/batches.js';
@@ -48,20 +48,11 @@ export function createRemoteFlight(
   const log: Logger = deps.logger.child({ processDate });
   const leaseMs = deps.config.LEASE_SECONDS * 1000;
   const tracked = new Map<number, Tracked>();
-  const parked = new Set<number>();
-  const resubmitted = new Set<number>();
+  const tally = createTally(deps);
   /** job ids whose answer was taken into account */
   const seen = new Set<string>();
   const pending = new Set<Promise<unknown>>();
   let firstError: unknown;
-  const total: TransferResult = {
-    batches: 0,
-    submitted: 0,
-    downloaded: 0,
-    unavailable: 0,
-    failed: 0,
-    requeued: 0,
-  };
 
   const keep = (p: Promise<unknown>) => {
     pending.add(p);
@@ -94,29 +85,8 @@ export function createRemoteFlight(
       return;
     }
     const out = (job.output ?? {}) as BatchJobOutput;
-    if (out.outcome) {
-      total.batches++;
-      total.submitted += out.outcome.submitted;
-      total.downloaded += out.outcome.downloaded;
-      total.unavailable += out.outcome.unavailable;
-      total.failed += out.outcome.failed;
-      total.requeued += out.outcome.requeued;
-    }
-    if (out.submitFailed !== undefined) {
-      tracked.delete(t.batchId);
-      parked.add(t.batchId);
-      // The batch stays `created`: submitted again in this run once, then by the next run.
-      if (resubmitted.has(t.batchId))
-        log.error(
-          { batchId: t.batchId, err: out.submitFailed },
-          'batch submission failed again; the next run submits it',
-        );
-      else
-        log.error(
-          { batchId: t.batchId, err: out.submitFailed },
-          'batch submission failed; it is submitted again after the other batches',
-        );
-    }
+    tally.add({ id: t.batchId, processDate }, out.outcome, out.submitFailed);
+    if (out.submitFailed !== undefined) tracked.delete(t.batchId);
   };
 
   const runHere = (t: Tracked, jobId: string, runner: BatchRunner) => {
@@ -188,21 +158,14 @@ export function createRemoteFlight(
   return {
     failed: () => firstError !== undefined,
     idle: () => tracked.size === 0,
-    canTake: (b: BatchRow) => !tracked.has(b.id) && !parked.has(b.id),
+    canTake: (b: BatchRow) => !tracked.has(b.id) && !tally.isParked(b.id),
     start(batch: BatchRow): boolean {
       const t: Tracked = { batchId: batch.id, queuedAt: clock.now() };
       tracked.set(batch.id, t);
       enqueue(t);
       return true;
     },
-    resubmitParked(): boolean {
-      const again = [...parked].filter((id) => !resubmitted.has(id));
-      for (const id of again) {
-        parked.delete(id);
-        resubmitted.add(id);
-      }
-      return again.length > 0;
-    },
+    resubmitParked: () => tally.resubmitParked(),
     async refresh() {
       try {
         await refresh();
@@ -215,7 +178,7 @@ export function createRemoteFlight(
     async end(): Promise<TransferResult> {
       await Promise.allSettled([...pending]);
       if (firstError) throw firstError;
-      return total;
+      return tally.total;
     },
   };
 }

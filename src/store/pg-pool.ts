@@ -35,13 +35,17 @@ const CONNECTION_CODES = new Set([
 const CONNECTION_MESSAGES =
   /connection terminated|connection error|not queryable|server closed the connection|terminating connection|the database system is (starting up|shutting down)/i;
 
-/** Whether an error means the connection broke or could not be made (not the statement's fault). */
-export function isConnectionError(e: unknown): boolean {
-  if (!e || typeof e !== 'object') return false;
+/**
+ * Whether an error means the connection broke or could not be made (not the statement's fault). Drizzle
+ * wraps the driver's error ("Failed query: begin", with the driver's as `cause`): causes are looked at.
+ */
+export function isConnectionError(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 4) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
   const message = (e as { message?: unknown }).message;
-  return typeof message === 'string' && CONNECTION_MESSAGES.test(message);
+  if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+  return isConnectionError((e as { cause?: unknown }).cause, depth + 1);
 }
 
 /** The wait before retry `attempt` (1-based): 200 ms doubling to 5 s, with ±25% jitter. */
@@ -88,6 +92,10 @@ export class ResilientPool extends pg.Pool {
     // A session ended while idle in the pool (a restart) is reported here; without a listener the
     // 'error' event would end the process. The next statement gets a new connection.
     this.on('error', () => {});
+    // A session ended while a client is checked out between two statements (a transaction, pg-boss'
+    // own work) is reported on the client, which has no listener then: its next statement fails with
+    // a connection error instead (retried), and the pool drops it on release.
+    this.on('connect', (client) => client.on('error', () => {}));
   }
 
   private closing(): boolean {
@@ -106,9 +114,31 @@ export class ResilientPool extends pg.Pool {
   // biome-ignore lint/suspicious/noExplicitAny: as above
   override connect(...args: any[]): any {
     if (typeof args.at(-1) === 'function') return (super.connect as (...a: unknown[]) => unknown)(...args);
-    return retryConnectionErrors(() => super.connect(), {
+    return retryConnectionErrors(async () => givenBackWhenBroken(await super.connect()), {
       stop: () => this.closing(),
       onRetry: this.onRetry,
     });
   }
+}
+
+/**
+ * A checked-out client whose connection breaks is given back to the pool at once (which drops it), and
+ * a later release() of it does nothing. Without this a client could stay checked out for ever: drizzle
+ * sends a transaction's `begin` before the try whose `finally` releases the client, so a connection
+ * broken by a restart right then leaked it, and closing the pool then waited for it for ever (the
+ * process ended with Node's exit code 13, a top-level await that never settled).
+ */
+function givenBackWhenBroken(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release.bind(client);
+  let released = false;
+  const giveBack = (err?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.off('error', onError);
+    release(err);
+  };
+  const onError = (e: Error) => giveBack(e);
+  client.on('error', onError);
+  client.release = giveBack;
+  return client;
 }

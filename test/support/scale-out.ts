@@ -64,17 +64,31 @@ export interface ScaleOutReport {
   bytes: number;
 }
 
-function waitFor(records: LogRecord[], test: (r: LogRecord) => boolean, ms: number, what: string) {
+function waitFor(
+  records: LogRecord[] | (() => LogRecord[]),
+  test: (r: LogRecord) => boolean,
+  ms: number,
+  what: string,
+) {
+  const read = typeof records === 'function' ? records : () => records;
   return new Promise<LogRecord>((resolve, reject) => {
     const started = Date.now();
     const tick = () => {
-      const found = records.find(test);
+      const found = read().find(test);
       if (found) return resolve(found);
       if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
       setTimeout(tick, 50);
     };
     tick();
   });
+}
+
+function lastWords(p: CliProcess): string {
+  return p.records
+    .filter((r) => r.level !== 'info' && r.level !== 'debug' && r.level !== undefined)
+    .slice(-5)
+    .map((r) => JSON.stringify(r))
+    .join('\n  ');
 }
 
 export function scaleOutEnv(opts: ScaleOutOptions): Record<string, string> {
@@ -96,6 +110,7 @@ export async function runScaleOut(opts: ScaleOutOptions): Promise<ScaleOutReport
   const env = scaleOutEnv(opts);
   const queues = opts.emu.queueIds.slice(0, 2);
   const workers: CliProcess[] = [];
+  let coordinator: CliProcess | undefined;
   const guard = opts.timeoutMs ?? 10 * 60_000;
   try {
     for (let i = 0; i < opts.workers; i++) {
@@ -110,8 +125,8 @@ export async function runScaleOut(opts: ScaleOutOptions): Promise<ScaleOutReport
     );
     opts.emu.journal.clear();
     const started = Date.now();
-    const coordinator = spawnCli(['run', '--date', opts.date], env);
-    const hang = setTimeout(() => coordinator.kill(), guard);
+    coordinator = spawnCli(['run', '--date', opts.date], env);
+    const hang = setTimeout(() => coordinator?.kill(), guard);
 
     let killedAt: number | undefined;
     if (opts.killWorker) {
@@ -133,22 +148,31 @@ export async function runScaleOut(opts: ScaleOutOptions): Promise<ScaleOutReport
         .catch(() => {});
     }
     if (opts.midDay) {
-      const all = () => [coordinator, ...workers].flatMap((p) => p.records);
-      await waitFor(all(), (r) => r.msg === 'batch submitted', guard, 'the first batch').catch(() => {});
-      // Records arrive in several arrays: look again until one has it.
-      for (let i = 0; i < 200 && !all().some((r) => r.msg === 'batch submitted'); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await opts.midDay({ workers, coordinator });
+      const all = () => [coordinator!, ...workers].flatMap((p) => p.records);
+      await waitFor(all, (r) => r.msg === 'batch submitted', guard, 'the first batch');
+      await opts.midDay({ workers, coordinator: coordinator! });
     }
 
-    const coordinatorExit = await coordinator.done;
+    const coordinatorExit = await coordinator!.done;
     clearTimeout(hang);
     const wallMs = Date.now() - started;
     for (const w of workers)
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
     const workerExits = await Promise.all(workers.map((w) => w.done));
     return await report(opts, queues, coordinatorExit, workerExits, wallMs, killedAt);
+  } catch (e) {
+    // What each process said, for whoever reads the failure.
+    const named: [string, CliProcess][] = workers.map((w, i) => [`worker ${i}`, w]);
+    if (coordinator) named.push(['run', coordinator]);
+    const tails = await Promise.all(
+      named.map(async ([name, p]) => {
+        const exited = p.child.exitCode !== null || p.child.signalCode !== null;
+        const done = exited ? await p.done : undefined;
+        const said = done ? `\n${done.stdout.slice(-1500)}\n${done.stderrText.slice(-1500)}` : '';
+        return `${name} (exit ${p.child.exitCode ?? p.child.signalCode}): ${lastWords(p)}${said}`;
+      }),
+    );
+    throw new Error(`${(e as Error).message}\n${tails.join('\n')}`, { cause: e });
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.kill();
   }

@@ -23,6 +23,16 @@ describe('isConnectionError', () => {
       new Error('Client has encountered a connection error and is not queryable'),
       true,
     ],
+    [
+      'drizzle wrapping a broken connection',
+      new Error('Failed query: begin\nparams: ', { cause: pgError('57P01', 'terminating connection') }),
+      true,
+    ],
+    [
+      'drizzle wrapping a statement error',
+      new Error('Failed query: insert …', { cause: pgError('23505', 'duplicate key value') }),
+      false,
+    ],
     ['unique violation', pgError('23505', 'duplicate key value violates unique constraint'), false],
     ['syntax error', pgError('42601', 'syntax error at or near "selec"'), false],
     ['undefined table', pgError('42P01', 'relation "nope" does not exist'), false],

@@ -22,6 +22,7 @@ import { ping } from '../../store/job-tables.js';
 import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../output.js';
+import { stopOnSignal } from '../signals.js';
 
 const HELP = `audio-extract serve — scheduler, worker, HTTP API, dashboard and metrics in one process
 
@@ -158,21 +159,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
         ? 'daily schedule: off (--no-schedule)\n'
         : `daily schedule: "${config.SCHEDULE}" in ${config.TIMEZONE}\n`),
   );
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        process.stderr.write(`audio-extract serve: second ${signal}, exiting without waiting\n`);
-        process.exit(EXIT.failed);
-      }
-      void service.stop(`received ${signal}`).finally(() => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await stopOnSignal('serve', (reason) => service.stop(reason));
   return EXIT.ok;
 }

@@ -13,6 +13,7 @@ import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
 import { checkSharedDataDir } from '../../scheduler/shared-data-dir.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../output.js';
+import { stopOnSignal } from '../signals.js';
 
 const HELP = `audio-extract worker — work queued days and batches with other workers on one PostgreSQL
 
@@ -108,21 +109,6 @@ export async function workerCommand(argv: string[]): Promise<number> {
   }
   const worker = await startWorker(parseConfig(process.env));
   process.stdout.write(`audio-extract worker ${worker.workerId}: working queued days and batches\n`);
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        process.stderr.write(`audio-extract worker: second ${signal}, exiting without waiting\n`);
-        process.exit(EXIT.failed);
-      }
-      void worker.stop(`received ${signal}`).finally(() => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await stopOnSignal('worker', (reason) => worker.stop(reason));
   return EXIT.ok;
 }
