@@ -17,6 +17,8 @@ export interface EmulatorKnobs {
 
 export interface BenchEmulator {
   url: string;
+  /** the emulator process' pid (the scale-out scenario reads its CPU time) */
+  pid: number | undefined;
   queueIds: string[];
   journal(): Promise<CompactEntry[]>;
   day(date: string, queues: readonly string[]): Promise<DayMix>;
@@ -72,6 +74,7 @@ export async function startEmulatorProcess(k: EmulatorKnobs, cwd: string): Promi
     `date=${encodeURIComponent(date)}&queues=${encodeURIComponent(queues.join(','))}`;
   return {
     url: info.url,
+    pid: child.pid,
     queueIds: info.queueIds,
     journal: () => get<CompactEntry[]>('/journal'),
     day: (date, queues) => get<DayMix>(`/day?${q(date, queues)}`),

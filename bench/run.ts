@@ -6,6 +6,7 @@
 //   npm run bench -- --conversations 1000 --rate 1200 --skip-seed
 //   npm run bench -- --scaling-only --sizes 1000,5000,20000
 //   npm run bench -- --skip-seed --skip-scaling --skip-storage
+//   npm run bench -- --scale-out-only --database-url postgres://…   # 1 then 3 workers on one PostgreSQL
 //
 // Every scenario gets its own emulator process (bench/emulator-process.ts) with the same seed and
 // knobs, so each sees the same day, an empty journal and a fresh rate-limit window. The seed flow is
@@ -36,6 +37,7 @@ import {
   type Target,
   targetTable,
 } from './report.js';
+import { type ScaleOutRow, scaleOutNote, scaleOutRun, scaleOutTable } from './scale-out.js';
 import type { SeedFlowResult } from './seed-flow.js';
 import type { DayMix } from './types.js';
 
@@ -55,6 +57,13 @@ const { values } = parseArgs({
     'skip-scaling': { type: 'boolean', default: false },
     'skip-storage': { type: 'boolean', default: false },
     'scaling-only': { type: 'boolean', default: false },
+    // Scale-out (issue 19): the same day worked by each number of `worker` processes in --workers, in
+    // that order, on PostgreSQL (--database-url, or TEST_DATABASE_URL: a database is made and dropped
+    // per run).
+    'scale-out': { type: 'boolean', default: false },
+    'scale-out-only': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1,3' },
+    'database-url': { type: 'string' },
     out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
   },
 });
@@ -67,6 +76,8 @@ const conversations = positiveInt('conversations', values.conversations);
 const rate = positiveInt('rate', values.rate);
 const parallel = positiveInt('parallel', values.parallel);
 const sizes = values.sizes.split(',').map((s) => positiveInt('sizes', s.trim()));
+const scaleWorkers = values.workers.split(',').map((w) => positiveInt('workers', w.trim()));
+if (values['database-url']) process.env.TEST_DATABASE_URL = values['database-url'];
 const date = values.date ?? DateTime.now().setZone('America/Lima').minus({ days: 3 }).toISODate()!;
 const knobs = (perDay: number): EmulatorKnobs => ({
   seed: values['data-seed'],
@@ -376,6 +387,25 @@ function targets(
   return t;
 }
 
+/** Each number of workers in turn, on the same day in conversation mode (bytes, not the budget, bound it). */
+async function scaleOutScenarios(): Promise<ScaleOutRow[]> {
+  const rows: ScaleOutRow[] = [];
+  for (const workers of scaleWorkers) {
+    log(`scale-out: ${workers} worker(s), conversation mode…`);
+    const r = await scaleOutRun({
+      root: ROOT,
+      knobs: knobs(conversations),
+      date,
+      workers,
+      lookup: 'conversation',
+      rate,
+    });
+    log(`scale-out: ${workers} worker(s): ${r.status}, ${fmt.sec(r.wallMs)}, ${fmt.f(r.mbPerSecond)} MB/s`);
+    rows.push(r);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   log(
@@ -386,7 +416,8 @@ async function main(): Promise<void> {
   let plain: Scenario | undefined;
   let seedRun: Promise<Scenario> | undefined;
   let mainScenarios: Scenario[] = [];
-  if (!values['scaling-only']) {
+  const scaleOutOnly = values['scale-out-only'];
+  if (!values['scaling-only'] && !scaleOutOnly) {
     seedRun = values['skip-seed'] ? undefined : seedScenario();
     seedRun?.catch(() => {}); // awaited after the scaling runs; keeps an early failure from being unhandled
     const def = await oursScenario('ours (metadata)', 'metadata');
@@ -396,8 +427,9 @@ async function main(): Promise<void> {
     plain = await plainScenario();
     mainScenarios = [def.s, conv.s, ...stored, plain];
   }
+  const scaleOut = values['scale-out'] || scaleOutOnly ? await scaleOutScenarios() : [];
   const scaling: ScalingRow[] = [];
-  if (!values['skip-scaling']) {
+  if (!values['skip-scaling'] && !scaleOutOnly) {
     for (const size of sizes) {
       const { s, mix: m } = await oursScenario(`scaling ${size}`, 'metadata', size);
       scaling.push({
@@ -415,7 +447,7 @@ async function main(): Promise<void> {
       });
     }
   }
-  if (!values['scaling-only']) {
+  if (!values['scaling-only'] && !scaleOutOnly) {
     if (seedRun) log('waiting for the seed flow…');
     const seed = seedRun ? await seedRun : { name: 'seed flow', status: 'skipped' as const };
     scenarios.push(seed, ...mainScenarios);
@@ -472,6 +504,16 @@ async function main(): Promise<void> {
         ]
       : []),
     ...(scaling.length ? ['## Scaling (default mode)', '', scalingTable(scaling), ''] : []),
+    ...(scaleOut.length
+      ? [
+          '## Scale-out (conversation mode, one PostgreSQL)',
+          '',
+          scaleOutTable(scaleOut),
+          '',
+          scaleOutNote(scaleOut),
+          '',
+        ]
+      : []),
     '## Targets',
     '',
     targetTable(verdicts),
@@ -489,11 +531,13 @@ async function main(): Promise<void> {
     rate,
     parallel,
     sizes,
+    scaleWorkers,
     knobs: knobs(conversations),
     mix,
     scenarios: rows,
     scaling,
     storage,
+    scaleOut,
     targets: verdicts,
   };
   await writeFile(path.join(values.out, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);

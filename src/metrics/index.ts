@@ -10,7 +10,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { ApiCallStats } from '../genesys/types.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Db } from '../store/db.js';
-import { recordingsByState, runsByStatus, runTimesPerQueue } from '../store/queries-stats.js';
+import {
+  jobsByState,
+  leasesByOwner,
+  recordingsByState,
+  runsByStatus,
+  runTimesPerQueue,
+} from '../store/queries-stats.js';
 import { RECORDING_STATES, RUN_STATES } from '../store/schema.js';
 
 export interface MetricsDeps {
@@ -135,6 +141,33 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       const rows = await runTimesPerQueue(deps.db);
       this.reset();
       for (const r of rows) if (r.lastDurationS !== null) this.set({ queue: r.queueId }, r.lastDurationS);
+    }),
+  });
+
+  // Several workers on one PostgreSQL (ADR 0016, docs/scaling.md): the work waiting for a worker, and
+  // what each worker holds now. The embedded database has one process and these stay at 0.
+  new Gauge({
+    name: `${P}jobs`,
+    help: 'Days (extract-day) and batches (extract-batch) queued (created) or being worked (active)',
+    labelNames: ['queue', 'state'],
+    registers,
+    collect: fromDb('jobs', async function (this: Gauge<'queue' | 'state'>) {
+      const rows = await jobsByState(deps.db);
+      this.reset();
+      for (const queue of ['extract-day', 'extract-batch'])
+        for (const state of ['created', 'active'])
+          this.set({ queue, state }, rows.find((r) => r.queue === queue && r.state === state)?.n ?? 0);
+    }),
+  });
+  new Gauge({
+    name: `${P}leases`,
+    help: 'Live leases by holder (host/pid/nonce of a worker, serve or run) and kind (day, batch)',
+    labelNames: ['owner', 'kind'],
+    registers,
+    collect: fromDb('leases', async function (this: Gauge<'owner' | 'kind'>) {
+      const rows = await leasesByOwner(deps.db);
+      this.reset();
+      for (const r of rows) this.set({ owner: r.owner, kind: r.kind }, r.n);
     }),
   });
 

@@ -9,7 +9,7 @@
 // - with `participate` (`run`, which works no other process' jobs), takes a job of its own day that no
 //   worker took within HEAD_START_MS, so a day also completes with no worker running.
 import type { Logger } from 'pino';
-import { errorMessage } from '../lib/errors.js';
+import { AppError, errorMessage } from '../lib/errors.js';
 import { createTally, type Flight, type TransferResult } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { BatchRow } from '../store/batches.js';
@@ -31,10 +31,10 @@ interface Tracked {
   local?: Promise<void>;
 }
 
-export class BatchJobError extends Error {
-  constructor(batchId: number, message: string) {
-    super(`batch ${batchId} failed: ${message}`);
-    this.name = 'BatchJobError';
+/** A batch's own error, raised in the process that ran it, with that error's code (e.g. GENESYS_AUTH). */
+export class BatchJobError extends AppError {
+  constructor(batchId: number, code: string, message: string) {
+    super(code, `batch ${batchId}: ${message}`);
   }
 }
 
@@ -74,14 +74,18 @@ export function createRemoteFlight(
     );
   };
 
-  /** What a finished job says; true when the batch is settled for this day as far as that job goes. */
+  /** What a finished job says (once per job): its counts, a failed submission, or the batch's error. */
   const take = (t: Tracked, job: JobState | undefined): void => {
     if (!job || seen.has(job.id)) return;
     seen.add(job.id);
     if (job.state === 'failed') {
-      const out = job.output as { message?: string; released?: string } | null;
+      const out = job.output as { message?: string; code?: string; released?: string } | null;
       if (out?.released) return;
-      firstError ??= new BatchJobError(t.batchId, out?.message ?? 'the batch job failed');
+      firstError ??= new BatchJobError(
+        t.batchId,
+        out?.code ?? 'BATCH_FAILED',
+        out?.message ?? 'the batch job failed',
+      );
       return;
     }
     const out = (job.output ?? {}) as BatchJobOutput;

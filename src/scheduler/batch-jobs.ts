@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import type PgBoss from 'pg-boss';
 import { sleepOrWake } from '../lib/clock.js';
-import { errorMessage } from '../lib/errors.js';
+import { errorMessage, isAppError } from '../lib/errors.js';
 import { createLimit } from '../lib/pool.js';
 import { redactText } from '../lib/redact.js';
 import { runBatch } from '../pipeline/batch.js';
@@ -147,7 +147,11 @@ export function settleBatchJob(
   return run
     .then(
       (output) => boss.complete(QUEUES.extractBatch, jobId, output as object),
-      (e) => boss.fail(QUEUES.extractBatch, jobId, { message: redactText(errorMessage(e)) } as object),
+      (e) =>
+        boss.fail(QUEUES.extractBatch, jobId, {
+          message: redactText(errorMessage(e)),
+          code: isAppError(e) ? e.code : 'BATCH_FAILED',
+        } as object),
     )
     .then(
       () => {},

@@ -1,7 +1,7 @@
 // Aggregates for the dashboard's charts and the Prometheus gauges read on each scrape. Read-only.
 import { and, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { batches, conversations, type RecordingState, recordings, runs } from './schema.js';
+import { batches, conversations, leases, type RecordingState, recordings, runs } from './schema.js';
 
 export interface DayStates {
   processDate: string;
@@ -152,4 +152,26 @@ export async function batchLatencies(db: Db, ids: readonly number[]): Promise<nu
       ),
     );
   return rows.map((r) => Number(r.s));
+}
+
+/**
+ * Jobs of our pg-boss queues that are waiting or being worked (ADR 0016): days and batches queued but
+ * not taken say more workers would help; none waiting while days run says they would not.
+ */
+export async function jobsByState(db: Db): Promise<{ queue: string; state: string; n: number }[]> {
+  const result = (await db.execute(sql`
+    select name as queue, state::text as state, count(*)::int as n from pgboss.job
+    where name in ('extract-day', 'extract-batch') and state in ('created', 'retry', 'active')
+    group by 1, 2`)) as unknown as { rows: { queue: string; state: string; n: number }[] };
+  return result.rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
+/** Live leases by holder and kind (`day`, `batch`): what each worker is working on right now. */
+export async function leasesByOwner(db: Db): Promise<{ owner: string; kind: string; n: number }[]> {
+  const result = (await db.execute(sql`
+    select owner, split_part(key, ':', 1) as kind, count(*)::int as n from ${leases}
+    where expires_at > clock_timestamp() group by 1, 2`)) as unknown as {
+    rows: { owner: string; kind: string; n: number }[];
+  };
+  return result.rows.map((r) => ({ ...r, n: Number(r.n) }));
 }

@@ -1,15 +1,18 @@
 // Owning a day on a shared PostgreSQL (ADR 0016). What an operator would notice if these failed: `run`
 // taking a day that `serve` or the API queued (and failing it on exit), a day whose worker died staying
 // blocked for hours, or a process working on after another took its lease.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { createMetrics } from '../../src/metrics/index.js';
 import { dayLeaseKey, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
 import { tryLease } from '../../src/scheduler/leases.js';
+import { checkSharedDataDir } from '../../src/scheduler/shared-data-dir.js';
+import { dataDirMark } from '../../src/storage/data-dir-mark.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
 import { acquireLease, leaseHolders } from '../../src/store/leases.js';
 import { emulatorEnv, runCli } from '../support/cli.js';
@@ -66,6 +69,11 @@ describe.skipIf(!pgUrl)('owning a day on a shared PostgreSQL', () => {
     expect(await jobs(theirs)).toEqual([{ id: theirJob, state: 'created', output: null }]);
     const runs = await store.sql.executeSql('select process_date from runs order by 1', []);
     expect(runs.rows).toEqual([{ process_date: mine }]);
+    // /metrics shows the day waiting for a worker.
+    const metrics = createMetrics({ db: store.db, processMetrics: false });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('audio_extract_jobs{queue="extract-day",state="created"} 1');
+    expect(text).toContain('audio_extract_jobs{queue="extract-batch",state="active"} 0');
   });
 
   it('a day job whose process died is failed and queued again within about two lease periods', async () => {
@@ -91,6 +99,30 @@ describe.skipIf(!pgUrl)('owning a day on a shared PostgreSQL', () => {
     } finally {
       await queue.stop();
     }
+  });
+
+  it("refuses a worker whose DATA_DIR is not the others' (a machine's own disk)", async () => {
+    const config = (dir: string) => ({ DATABASE_URL: testDb.url, DATA_DIR: dir, STORAGE_URL: undefined });
+    // The run above made the database's mark from dataDir: the shared directory passes again.
+    await checkSharedDataDir(store.db, config(dataDir));
+    // Two processes making the mark of a new directory at once agree on one.
+    const fresh = await mkdtemp(join(tmpdir(), 'ae-mark-'));
+    const marks = await Promise.all([dataDirMark(fresh), dataDirMark(fresh), dataDirMark(fresh)]);
+    expect(new Set(marks).size).toBe(1);
+    // Another machine's disk: refused, naming both marks and the fix.
+    const other = await mkdtemp(join(tmpdir(), 'ae-other-'));
+    const refused = await checkSharedDataDir(store.db, config(other)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'DATA_DIR_NOT_SHARED' });
+    expect(String((refused as Error).message)).toMatch(/shared\s+filesystem .*STORAGE_URL=s3/s);
+    // The worker command stops at start with that message (exit 1), before taking any work.
+    const w = await runCli(['worker'], emulatorEnv(emu, other, { DATABASE_URL: testDb.url }), 60_000);
+    expect(w.code).toBe(1);
+    expect(w.stderrText).toContain('is not the directory the other processes on this database use');
+    // The directory copied whole (mark included) is the same directory as far as the check goes.
+    await cp(join(dataDir, '.audio-extract-mark'), join(other, '.audio-extract-mark'));
+    await checkSharedDataDir(store.db, config(other));
+    await rm(fresh, { recursive: true, force: true });
+    await rm(other, { recursive: true, force: true });
   });
 
   it('a holder keeps its lease by renewing it, and stops at once when another takes it over', async () => {
