@@ -6,7 +6,7 @@
 //   npm run bench -- --conversations 1000 --rate 1200 --skip-seed
 //   npm run bench -- --scaling-only --sizes 1000,5000,20000
 //   npm run bench -- --skip-seed --skip-scaling --skip-storage
-//   npm run bench -- --scale-out-only --database-url postgres://…   # 1 then 3 workers on one PostgreSQL
+//   npm run bench -- --scale-out-only --database-url postgres://…   # run alone, then 1 and 3 workers
 //
 // Every scenario gets its own emulator process (bench/emulator-process.ts) with the same seed and
 // knobs, so each sees the same day, an empty journal and a fresh rate-limit window. The seed flow is
@@ -62,7 +62,7 @@ const { values } = parseArgs({
     // per run).
     'scale-out': { type: 'boolean', default: false },
     'scale-out-only': { type: 'boolean', default: false },
-    workers: { type: 'string', default: '1,3' },
+    workers: { type: 'string', default: '0,1,3' },
     'database-url': { type: 'string' },
     out: { type: 'string', default: path.join(ROOT, 'bench', 'results') },
   },
@@ -76,7 +76,10 @@ const conversations = positiveInt('conversations', values.conversations);
 const rate = positiveInt('rate', values.rate);
 const parallel = positiveInt('parallel', values.parallel);
 const sizes = values.sizes.split(',').map((s) => positiveInt('sizes', s.trim()));
-const scaleWorkers = values.workers.split(',').map((w) => positiveInt('workers', w.trim()));
+// 0 workers: `run` alone on PostgreSQL, taking its own batches (the one-process figure to compare with).
+const scaleWorkers = values.workers
+  .split(',')
+  .map((w) => (w.trim() === '0' ? 0 : positiveInt('workers', w.trim())));
 if (values['database-url']) process.env.TEST_DATABASE_URL = values['database-url'];
 const date = values.date ?? DateTime.now().setZone('America/Lima').minus({ days: 3 }).toISODate()!;
 const knobs = (perDay: number): EmulatorKnobs => ({

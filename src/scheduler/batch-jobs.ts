@@ -14,7 +14,7 @@ import { BATCHES_AWAITING, BATCHES_IN_FLIGHT } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { batchById } from '../store/batches.js';
 import { type JobQueue, QUEUES } from './job-queue.js';
-import { leaseDepsOf, tryLease } from './leases.js';
+import { leaseDepsOf, tryLease, WORKER_LEASE_PREFIX } from './leases.js';
 
 export interface ExtractBatchJob {
   batchId: number;
@@ -174,9 +174,11 @@ export interface BatchWork {
  * time: after taking one, a worker waits a little longer the more batches it runs, so that batches
  * queued together spread over the workers instead of going to whichever asked first.
  */
-export function workBatches(queue: JobQueue, deps: PipelineDeps): BatchWork {
+export async function workBatches(queue: JobQueue, deps: PipelineDeps): Promise<BatchWork> {
   const runner = createBatchRunner(deps);
   const stopping = new AbortController();
+  // Says "a process takes batch jobs" to `run`s starting a day (renewed while this loop runs).
+  const presence = await tryLease(leaseDepsOf(deps), `${WORKER_LEASE_PREFIX}${deps.workerId}`);
   const jobs = new Set<Promise<void>>();
   const loop = (async () => {
     while (!stopping.signal.aborted) {
@@ -208,6 +210,7 @@ export function workBatches(queue: JobQueue, deps: PipelineDeps): BatchWork {
       stopping.abort();
       await loop;
       await Promise.allSettled([...jobs]);
+      await presence?.release();
     },
   };
 }

@@ -12,10 +12,18 @@ import { errorMessage } from '../lib/errors.js';
 import type { DayPlan, PipelineDeps } from '../pipeline/deps.js';
 import { type DayOutcome, InterruptedError, runDay } from '../pipeline/run.js';
 import type { Db, DbHandle } from '../store/db.js';
+import { liveLeaseCount } from '../store/leases.js';
 import { createRemoteFlight } from './batch-dispatch.js';
 import { type BatchRunner, createBatchRunner } from './batch-jobs.js';
-import { dayLeaseKey, type ExtractDayJob, type JobQueue, QUEUES, startJobQueue } from './job-queue.js';
-import { leaseDepsOf, waitForLease } from './leases.js';
+import {
+  dayLeaseKey,
+  type ExtractDayJob,
+  type JobQueue,
+  jobLeaseKey,
+  QUEUES,
+  startJobQueue,
+} from './job-queue.js';
+import { leaseDepsOf, tryLease, WORKER_LEASE_PREFIX, waitForLease } from './leases.js';
 import { type DayRequest, planDays } from './plan-days.js';
 import { checkSharedDataDir } from './shared-data-dir.js';
 
@@ -55,24 +63,34 @@ export async function startDays(
 /**
  * Works one day under its lease (ADR 0016): waits while another live process holds it (pg-boss let
  * go of a job whose process is still working, or two triggers raced), and stops the run at its next
- * step if the lease is lost. `observe` wraps the run (`serve` measures each day for /metrics).
+ * step if the lease is lost. The job's own lease, held from the start, tells the reaper this handler
+ * is alive while it waits. `observe` wraps the run (`serve` measures each day for /metrics).
  */
 async function workDay(
   deps: PipelineDeps,
   plan: DayPlan,
+  jobId: string,
   observe: Observe = (_, run) => run(),
 ): Promise<DayOutcome> {
   const log = deps.logger.child({ processDate: plan.processDate });
-  const lease = await waitForLease(leaseDepsOf(deps), dayLeaseKey(plan.processDate), deps.signal, (holder) =>
-    log.info({ holder }, 'another process is working this day: waiting for it to finish'),
-  );
-  const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
-  // Every request and download in flight listens to it: dozens at once are expected, not a leak.
-  setMaxListeners(1000, signal);
+  const leases = leaseDepsOf(deps);
+  const handler = await tryLease(leases, jobLeaseKey(jobId));
+  if (!handler) throw new Error(`the lease of day job ${jobId} is held by another process`);
   try {
-    return await observe(plan, () => runDay({ ...deps, signal }, plan));
+    const waiting = deps.signal ? AbortSignal.any([deps.signal, handler.lost]) : handler.lost;
+    const lease = await waitForLease(leases, dayLeaseKey(plan.processDate), waiting, (holder) =>
+      log.info({ holder }, 'another process is working this day: waiting for it to finish'),
+    );
+    const signal = AbortSignal.any([waiting, lease.lost]);
+    // Every request and download in flight listens to it: dozens at once are expected, not a leak.
+    setMaxListeners(1000, signal);
+    try {
+      return await observe(plan, () => runDay({ ...deps, signal }, plan));
+    } finally {
+      await lease.release();
+    }
   } finally {
-    await lease.release();
+    await handler.release();
   }
 }
 
@@ -98,7 +116,7 @@ export async function workDays(
     async ([job]) => {
       const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
       try {
-        return await workDay(deps, plan, observe);
+        return await workDay(deps, plan, job!.id, observe);
       } catch (e) {
         if (!shared || !(e instanceof InterruptedError)) throw e;
         const resumedAs = await queue.enqueueDay(job!.data);
@@ -124,17 +142,21 @@ export async function extractDays(
 ): Promise<DayOutcome[]> {
   await checkSharedDataDir(store.db, base.config);
   const queue = await startJobQueue(store, base.logger, { leaseMs: base.config.LEASE_SECONDS * 1000 });
-  // On PostgreSQL the day's batches are jobs for any worker; `run` takes those no worker took.
+  // On PostgreSQL, with workers running, the day's batches are jobs for any of them, and `run` takes
+  // those no worker took; with none, they run here as in one process (and a worker started meanwhile
+  // finds no batch of this day to take: it is not needed).
   const runner = store.kind === 'postgres' ? createBatchRunner(base) : undefined;
-  const deps = runner ? { ...base, batchFlight: remoteFlight(queue, runner) } : base;
+  const withWorkers = runner ? { ...base, batchFlight: remoteFlight(queue, runner) } : base;
   try {
     const outcomes: DayOutcome[] = [];
-    await startDays({ ...deps, queue }, request, async (day) => {
-      outcomes.push(await workOwnDay(queue, deps, day));
+    await startDays({ ...base, queue }, request, async (day) => {
+      const workers = runner ? await liveLeaseCount(base.db, WORKER_LEASE_PREFIX) : 0;
+      if (runner) base.logger.info({ processDate: day.processDate, workers }, 'workers on the database');
+      outcomes.push(await workOwnDay(queue, workers > 0 ? withWorkers : base, day));
     });
     return outcomes;
   } catch (e) {
-    deps.logger.debug({ err: errorMessage(e) }, 'stopping the job queue after an error');
+    base.logger.debug({ err: errorMessage(e) }, 'stopping the job queue after an error');
     throw e;
   } finally {
     await runner?.settled();
@@ -186,7 +208,7 @@ async function workClaimedDay(
 ): Promise<DayOutcome> {
   let outcome: DayOutcome;
   try {
-    outcome = await workDay(deps, day);
+    outcome = await workDay(deps, day, jobId);
   } catch (e) {
     // Interrupted (Ctrl-C, SIGTERM) or broken: the job is ended here, since no pg-boss worker holds it.
     await queue.boss

@@ -21,9 +21,14 @@ import { releaseOrphanedClaims } from '../store/leases.js';
 
 export const QUEUES = { extractDay: 'extract-day', extractBatch: 'extract-batch' } as const;
 
-/** The lease key of a day (ADR 0016); the day job's singleton key is its date. */
-export const dayLeaseKey = (processDate: string) => `${DAY_LEASE_PREFIX}${processDate}`;
-const DAY_LEASE_PREFIX = 'day:';
+/** The lease key of a day (ADR 0016): who works the date. */
+export const dayLeaseKey = (processDate: string) => `day:${processDate}`;
+/**
+ * The lease key of a job's handler: held from the moment a process takes the job to its end, waiting
+ * for the day's lease included, so that the reaper can tell a dead handler from one that waits.
+ */
+export const jobLeaseKey = (jobId: string) => `${JOB_LEASE_PREFIX}${jobId}`;
+const JOB_LEASE_PREFIX = 'job:';
 
 export interface ExtractDayJob {
   processDate: string;
@@ -215,7 +220,7 @@ export async function startJobQueue(
 }
 
 /**
- * On PostgreSQL, every process looks now and then for day jobs pg-boss shows active but whose day
+ * On PostgreSQL, every process looks now and then for day jobs pg-boss shows active but whose handler's
  * lease has ended (their process died: SIGKILL, a lost machine), fails them, and queues the day again
  * so that a live worker resumes it within about two lease periods instead of pg-boss' expiry. Several
  * processes may do so at once: failing a failed job does nothing, and the date is queued once.
@@ -230,7 +235,7 @@ function startReaper(
   const leaseMs = opts.leaseMs ?? 60_000;
   const every = Math.max(1_000, leaseMs / 2);
   const reap = async () => {
-    const orphans = await orphanedJobs(store.sql, QUEUES.extractDay, DAY_LEASE_PREFIX, leaseMs / 1000);
+    const orphans = await orphanedJobs(store.sql, QUEUES.extractDay, JOB_LEASE_PREFIX, leaseMs / 1000);
     for (const orphan of orphans) {
       const data = orphan.data as ExtractDayJob;
       const resumedAs = await enqueueDay(data);

@@ -26,6 +26,12 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
+/**
+ * The presence of a process that takes batch jobs (`worker`, `serve` on PostgreSQL): a lease of its
+ * own, held while it runs, which `run` counts to choose how to work its day (day-jobs.ts).
+ */
+export const WORKER_LEASE_PREFIX = 'worker:';
+
 /** The lease settings of the process the pipeline's deps describe (LEASE_SECONDS, its worker id). */
 export function leaseDepsOf(deps: PipelineDeps): LeaseDeps {
   return {

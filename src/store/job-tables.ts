@@ -82,9 +82,9 @@ export async function jobStates(
 }
 
 /**
- * A queue's active jobs whose lease (`<prefix><singleton_key>` in our leases table) is missing or has
- * expired, and that became active more than `graceSeconds` ago: their process stopped without giving
- * them back (ADR 0016). The id and data of each.
+ * A queue's active jobs whose handler's lease (`<prefix><job id>` in our leases table) is missing or
+ * has expired, and that became active more than `graceSeconds` ago: their process stopped without
+ * giving them back (ADR 0016). The id and data of each.
  */
 export async function orphanedJobs(
   sql: SqlExecutor,
@@ -94,7 +94,7 @@ export async function orphanedJobs(
 ): Promise<{ id: string; data: unknown }[]> {
   const { rows } = await sql.executeSql(
     `select j.id::text as id, j.data from pgboss.job j
-     left join leases l on l.key = $2 || j.singleton_key
+     left join leases l on l.key = $2 || j.id::text
      where j.name = $1 and j.state = 'active' and j.started_on < now() - make_interval(secs => $3)
        and (l.key is null or l.expires_at <= clock_timestamp())`,
     [queue, leasePrefix, graceSeconds],

@@ -65,6 +65,16 @@ export async function leaseHolders(db: Db, keys: readonly string[]): Promise<Map
   return new Map(rows.map((r) => [r.key, { owner: r.owner, remainingMs: Number(r.remainingMs) }]));
 }
 
+/** How many live leases have a key starting with `prefix` (e.g. `worker:`: the workers running now). */
+export async function liveLeaseCount(db: Db, prefix: string): Promise<number> {
+  const rows = rowsOf<{ n: number }>(
+    await db.execute(sql`
+      select count(*)::int as n from ${leases}
+      where starts_with(key, ${prefix}) and expires_at > clock_timestamp()`),
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /**
  * Drops every lease and e-mail claim. Only for the embedded database at start-up: it is locked to one
  * process, so whatever a lease or claim in it says belonged to a process that is gone.

@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createMetrics } from '../../src/metrics/index.js';
-import { dayLeaseKey, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
+import { dayLeaseKey, jobLeaseKey, QUEUES, startJobQueue } from '../../src/scheduler/job-queue.js';
 import { tryLease } from '../../src/scheduler/leases.js';
 import { checkSharedDataDir } from '../../src/scheduler/shared-data-dir.js';
 import { dataDirMark } from '../../src/storage/data-dir-mark.js';
 import { type DbHandle, openDb } from '../../src/store/db.js';
-import { acquireLease, leaseHolders } from '../../src/store/leases.js';
+import { acquireLease, leaseHolders, releaseLease } from '../../src/store/leases.js';
 import { emulatorEnv, runCli } from '../support/cli.js';
 import { pastWeekday } from '../support/expected.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
@@ -76,6 +76,28 @@ describe.skipIf(!pgUrl)('owning a day on a shared PostgreSQL', () => {
     expect(text).toContain('audio_extract_jobs{queue="extract-batch",state="active"} 0');
   });
 
+  it('with a worker present that takes no batch, run takes its own batches after a head start', async () => {
+    const date = pastWeekday(11);
+    // A live worker as far as the database can tell (its presence lease), busy elsewhere.
+    expect(await acquireLease(store.db, 'worker:busy/1/000001', 'busy/1/000001', 120_000)).toBe(true);
+    const env = emulatorEnv(emu, dataDir, { DATABASE_URL: testDb.url, BATCH_SIZE: '10', LOG_LEVEL: 'info' });
+    const r = await runCli(['run', '--date', date], env);
+    expect(r.stderrText).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.records.find((x) => x.msg === 'workers on the database')).toMatchObject({ workers: 1 });
+    // Its batches were jobs, and run ran them itself.
+    const batchJobs = await store.sql.executeSql(
+      `select state::text as state from pgboss.job where name = 'extract-batch' and data->>'processDate' = $1`,
+      [date],
+    );
+    expect(batchJobs.rows.length).toBeGreaterThan(1);
+    expect(new Set(batchJobs.rows.map((j) => (j as { state: string }).state))).toEqual(
+      new Set(['completed']),
+    );
+    expect(r.records.filter((x) => x.msg === 'batch downloaded').length).toBe(batchJobs.rows.length);
+    await releaseLease(store.db, 'worker:busy/1/000001', 'busy/1/000001');
+  });
+
   it('a day job whose process died is failed and queued again within about two lease periods', async () => {
     const date = pastWeekday(12);
     const queue = await startJobQueue(store, silent, { leaseMs: 2_000 });
@@ -83,6 +105,7 @@ describe.skipIf(!pgUrl)('owning a day on a shared PostgreSQL', () => {
       const id = await queue.enqueueDay({ processDate: date, queueIds: ['q'] });
       // A process took the job and its lease, then died (its lease is left to expire).
       expect(await queue.claim(QUEUES.extractDay, id)).toBe(true);
+      expect(await acquireLease(store.db, jobLeaseKey(id), 'dead/1/aaaaaa', 2_000)).toBe(true);
       expect(await acquireLease(store.db, dayLeaseKey(date), 'dead/1/aaaaaa', 2_000)).toBe(true);
       const started = Date.now();
       let rows = await jobs(date);

@@ -1,35 +1,14 @@
-// No second run of a date while one is alive anywhere (ADR 0016), with the lease shortened to 2 s so
-// that it is renewed about twenty times during the day. Mid-day, the day's pg-boss job is failed the way
-// pg-boss' expiry fails a job that ran too long, and a second `run` of the same date starts, next to a
-// worker whose reaper fails jobs whose lease has ended. Before leases, that second run started at
-// once: both took the same batches, deleted each other's `.part` files and could e-mail twice.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
-import { type DbHandle, openDb } from '../../src/store/db.js';
-import { type CliExit, type CliProcess, type LogRecord, spawnCli } from '../support/cli.js';
+import { type CliExit, type CliProcess, spawnCli } from '../support/cli.js';
 import { batchSubmissions, pastWeekday } from '../support/expected.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
-import { scaleOutEnv } from '../support/scale-out.js';
+import { requirePostgres } from '../support/postgres.js';
+import { type SharedDayFixture, sharedDayFixture, untilLogged } from '../support/scale-out.js';
 
 const pgUrl = requirePostgres();
 const DATE = pastWeekday(5);
 
-const until = async (records: LogRecord[], msg: string, ms = 120_000) => {
-  const started = Date.now();
-  while (!records.some((r) => r.msg === msg)) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for "${msg}"`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 describe.skipIf(!pgUrl)('a day whose job pg-boss let go of, started again while it runs', () => {
-  let emu: Emulator;
-  let testDb: TestDatabase;
-  let store: DbHandle;
-  let dataDir: string;
+  let fx: SharedDayFixture;
   let worker: CliProcess;
   let first: CliExit;
   let second: CliExit;
@@ -37,25 +16,18 @@ describe.skipIf(!pgUrl)('a day whose job pg-boss let go of, started again while 
 
   beforeAll(async () => {
     // About 230 lookups at 900/min: a day of ~16 s, eight lease periods and more.
-    emu = await buildEmulator({ seed: 'lease', conversationsPerDay: 300, ratePerMinute: 900 });
-    testDb = await createTestDatabase('day_lease');
-    store = await openDb({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-    dataDir = await mkdtemp(path.join(tmpdir(), 'ae-lease-'));
-    const env = scaleOutEnv({
-      emu,
+    fx = await sharedDayFixture({
+      name: 'day_lease',
       date: DATE,
-      lookup: 'metadata',
-      databaseUrl: testDb.url,
-      dataDir,
-      workers: 1,
-      ratePerMinute: 900,
-      batchSize: 25,
+      conversations: 300,
+      rate: 900,
       leaseSeconds: 2,
     });
+    const { env, store } = fx;
     worker = spawnCli(['worker'], env);
-    await until(worker.records, 'worker started');
+    await untilLogged(worker.records, 'worker started');
     const a = spawnCli(['run', '--date', DATE], env);
-    await until(a.records, 'discovery done');
+    await untilLogged(a.records, 'discovery done');
     // What pg-boss' expiry does to a job that has been active too long (failJobsByTimeout).
     const failed = await store.sql.executeSql(
       `update pgboss.job set state = 'failed', completed_on = now(), output = '{"message":"expired"}'
@@ -71,10 +43,7 @@ describe.skipIf(!pgUrl)('a day whose job pg-boss let go of, started again while 
 
   afterAll(async () => {
     if (worker?.child.exitCode === null) worker.kill();
-    await store?.close();
-    await emu?.close();
-    await testDb?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await fx?.dispose();
   });
 
   it('both runs end well, and the second waited for the first', () => {
@@ -102,6 +71,10 @@ describe.skipIf(!pgUrl)('a day whose job pg-boss let go of, started again while 
       })
       .filter((s) => s !== undefined)
       .sort((x, y) => x.from - y.from);
+    const t0 = spans[0]?.from ?? 0;
+    process.stdout.write(
+      `day lease: the day was worked ${spans.map((x) => `${x.from - t0}–${x.to - t0} ms`).join(', then ')}\n`,
+    );
     expect(spans.length).toBe(2);
     expect(spans[1]!.from).toBeGreaterThanOrEqual(spans[0]!.to);
     for (const p of [first, second])
@@ -109,11 +82,11 @@ describe.skipIf(!pgUrl)('a day whose job pg-boss let go of, started again while 
   });
 
   it('submitted every item once and e-mailed once', async () => {
-    const keys = batchSubmissions(emu).flatMap((s) => s.keys);
+    const keys = batchSubmissions(fx.emu).flatMap((s) => s.keys);
     expect(keys.length).toBeGreaterThan(100);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(emu.notifications()).toHaveLength(1);
-    const runs = await store.sql.executeSql('select distinct attempts from runs where process_date = $1', [
+    expect(fx.emu.notifications()).toHaveLength(1);
+    const runs = await fx.store.sql.executeSql('select distinct attempts from runs where process_date = $1', [
       DATE,
     ]);
     expect(runs.rows).toEqual([{ attempts: 2 }]);

@@ -6,13 +6,16 @@
 // the e-mails. Options kill one worker in the middle of a transfer, or restart PostgreSQL mid-day.
 //
 // test/scale/scale-out.test.ts runs it at CI size; bench/run.ts (`--scale-out`) at any size.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Emulator } from '../../src/emulator/index.js';
+import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { RateWindow } from '../../src/emulator/types.js';
+import { type DbHandle, openDb } from '../../src/store/db.js';
 import { type CliExit, type CliProcess, emulatorEnv, type LogRecord, spawnCli } from './cli.js';
 import { type OutputSnapshot, snapshotOutput } from './data-dirs.js';
 import { batchSubmissions, expectedRecordings } from './expected.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 export type LookupMode = 'metadata' | 'conversation';
 
@@ -219,7 +222,6 @@ async function report(
     ];
     const items = new Set<string>();
     const recordings = new Set<string>();
-    const { openDb } = await import('../../src/store/db.js');
     const store = await openDb({ databaseUrl: opts.databaseUrl, dataDir: '/nonexistent' });
     try {
       const rows = (
@@ -288,4 +290,64 @@ export async function singleProcessManifest(
   if (exit.code !== 0)
     throw new Error(`the reference run failed (${exit.code}): ${exit.stderr.slice(-2000)}`);
   return readFile(path.join(dataDir, 'audio', date, 'manifest.jsonl'), 'utf8');
+}
+
+/** Resolves once a log line with `msg` has come (records grow as the process writes). */
+export async function untilLogged(records: LogRecord[], msg: string, ms = 120_000): Promise<void> {
+  await waitFor(records, (r) => r.msg === msg, ms, `"${msg}"`);
+}
+
+export interface SharedDayFixture {
+  emu: Emulator;
+  testDb: TestDatabase;
+  store: DbHandle;
+  dataDir: string;
+  /** the environment of every process of the day (metadata lookups, batches of 25) */
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A day of `conversations` at `rate` a minute (metadata lookups: about one call per recorded
+ * conversation, so the day lasts ≈ 0.77 × conversations ÷ rate minutes), a database and a DATA_DIR.
+ */
+export async function sharedDayFixture(o: {
+  name: string;
+  date: string;
+  conversations: number;
+  rate: number;
+  leaseSeconds: number;
+}): Promise<SharedDayFixture> {
+  const emu = await buildEmulator({
+    seed: o.name,
+    conversationsPerDay: o.conversations,
+    ratePerMinute: o.rate,
+  });
+  const testDb = await createTestDatabase(o.name);
+  const store = await openDb({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
+  const dataDir = await mkdtemp(path.join(tmpdir(), `ae-${o.name}-`));
+  const env = scaleOutEnv({
+    emu,
+    date: o.date,
+    lookup: 'metadata',
+    databaseUrl: testDb.url,
+    dataDir,
+    workers: 1,
+    ratePerMinute: o.rate,
+    batchSize: 25,
+    leaseSeconds: o.leaseSeconds,
+  });
+  return {
+    emu,
+    testDb,
+    store,
+    dataDir,
+    env,
+    async dispose() {
+      await store.close();
+      await emu.close();
+      await testDb.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

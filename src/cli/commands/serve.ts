@@ -76,7 +76,7 @@ export async function startService(
     const queue = await startJobQueue(store, logger, { leaseMs: config.LEASE_SECONDS * 1000 });
     closers.push(() => queue.stop());
     // On PostgreSQL a day's batches are jobs: this process takes them like any worker (ADR 0016).
-    const batches = store.kind === 'postgres' ? workBatches(queue, deps) : undefined;
+    const batches = store.kind === 'postgres' ? await workBatches(queue, deps) : undefined;
     if (batches) closers.push(() => batches.stop());
     const metrics = createMetrics({ db: deps.db, genesysStats: () => deps.genesys.stats(), logger });
     const observer = { db: deps.db, metrics, clock: deps.clock, logger };

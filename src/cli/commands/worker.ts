@@ -55,7 +55,7 @@ export async function startWorker(config: Config): Promise<WorkerProcess> {
     await checkSharedDataDir(store.db, config);
     const queue = await startJobQueue(store, logger, { leaseMs: config.LEASE_SECONDS * 1000 });
     await workDays(queue, deps, undefined, true);
-    const batches = workBatches(queue, deps);
+    const batches = await workBatches(queue, deps);
     const stats = setInterval(() => {
       const g = deps.genesys.stats();
       logger.info(
