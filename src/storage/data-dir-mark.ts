@@ -1,6 +1,6 @@
-// The mark of a DATA_DIR (ADR 0016): a random id in DATA_DIR/.audio-extract-mark, made by the first
-// process that looks, so that processes on several machines can tell whether they see one shared
-// directory (the same mark) or each their own disk (different marks).
+// The mark of the local audio directory (ADR 0016): a random id in <dir>/.audio-extract-mark, made by
+// the first process that looks, so that processes on several machines can tell whether they see one
+// shared directory (the same mark) or each their own disk (different marks).
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // Owning a day on a shared PostgreSQL (ADR 0016). What an operator would notice if these failed: `run`
 // taking a day that `serve` or the API queued (and failing it on exit), a day whose worker died staying
 // blocked for hours, or a process working on after another took its lease.
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -142,7 +142,8 @@ describe.skipIf(!pgUrl)('owning a day on a shared PostgreSQL', () => {
     expect(w.code).toBe(1);
     expect(w.stderrText).toContain('is not the directory the other processes on this database use');
     // The directory copied whole (mark included) is the same directory as far as the check goes.
-    await cp(join(dataDir, '.audio-extract-mark'), join(other, '.audio-extract-mark'));
+    await mkdir(join(other, 'audio'), { recursive: true });
+    await cp(join(dataDir, 'audio', '.audio-extract-mark'), join(other, 'audio', '.audio-extract-mark'));
     await checkSharedDataDir(store.db, config(other));
     await rm(fresh, { recursive: true, force: true });
     await rm(other, { recursive: true, force: true });
