@@ -61,6 +61,8 @@ export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutc
       day.converted = await fetchConvertedRecordings(deps, plan.processDate);
     }
     stopIfInterrupted(deps);
+    // Batches worked by other processes (ADR 0016): one that died mid-batch left its temporary files.
+    if (deps.batchFlight) await cleanUpTemporaryFiles(deps, plan);
     const names = await lookUpNames(deps, plan);
     day.summary = await report(deps, plan.processDate, names);
     await closeDay(deps, plan, day, usage());
@@ -88,18 +90,23 @@ async function openDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
  * left out (the permission to see sensitive data may have been granted since).
  */
 async function resumeDay(deps: PipelineDeps, plan: DayPlan): Promise<void> {
-  const cleaned = await deps.storage.cleanupDay(plan.processDate);
-  if (cleaned.partFiles + cleaned.uploads + cleaned.kept > 0)
-    deps.logger.info(
-      { processDate: plan.processDate, location: deps.storage.dayLocation(plan.processDate), ...cleaned },
-      "cleaned up the day's temporary files (kept: those of writers still running)",
-    );
+  await cleanUpTemporaryFiles(deps, plan);
   await requeueStranded(deps.db, plan.processDate);
   const retried = await requeueFailed(deps.db, plan.processDate, [LEFT_OUT_REASON]);
   if (retried > 0)
     deps.logger.info(
       { processDate: plan.processDate, recordings: retried },
       'retrying recordings that failed in an earlier run',
+    );
+}
+
+/** Removes the temporary files and uploads of writers that are gone (those still running stay). */
+async function cleanUpTemporaryFiles(deps: PipelineDeps, plan: DayPlan): Promise<void> {
+  const cleaned = await deps.storage.cleanupDay(plan.processDate);
+  if (cleaned.partFiles + cleaned.uploads + cleaned.kept > 0)
+    deps.logger.info(
+      { processDate: plan.processDate, location: deps.storage.dayLocation(plan.processDate), ...cleaned },
+      "cleaned up the day's temporary files (kept: those of writers still running)",
     );
 }
 
