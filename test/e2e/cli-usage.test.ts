@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../support/cli.js';
 import { freshDataDir } from '../support/data-dirs.js';
 
-const COMMANDS = ['run', 'status', 'demo', 'doctor', 'serve', 'emulator'];
+const COMMANDS = ['run', 'status', 'demo', 'doctor', 'serve', 'worker', 'emulator'];
 const dirs: string[] = [];
 
 afterAll(async () => {

@@ -4,13 +4,13 @@
 // schedule (docs/scaling.md, ADR 0016). SIGTERM/SIGINT: take nothing new, hand the work in hand back
 // (a day is queued again, a batch's lease is released), close, exit 0. A second signal exits at once.
 import { setMaxListeners } from 'node:events';
-import { parseArgs } from 'node:util';
 import { type Config, parseConfig } from '../../config/schema.js';
 import { ConfigError, errorMessage } from '../../lib/errors.js';
 import { workBatches } from '../../scheduler/batch-jobs.js';
 import { workDays } from '../../scheduler/day-jobs.js';
 import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
 import { checkSharedDataDir } from '../../scheduler/shared-data-dir.js';
+import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
 import { EXIT } from '../output.js';
 import { stopOnSignal } from '../signals.js';
@@ -98,11 +98,12 @@ export async function startWorker(config: Config): Promise<WorkerProcess> {
 }
 
 export async function workerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { help: { type: 'boolean', short: 'h', default: false } },
-    strict: true,
-  });
+  const values = parseCommandArgs(
+    'worker',
+    argv,
+    { help: { type: 'boolean', short: 'h', default: false } },
+    HELP,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
