@@ -124,8 +124,9 @@ for (const lookup of ['metadata', 'conversation'] as const) {
 
       it('uses at least 90% of the budget while lookups are pending', () => {
         if (lookup === 'conversation') {
-          // No lookup calls at all in this mode: nothing to pace.
-          expect(s.report.lookupBudgetUse).toBeUndefined();
+          // Only the conversations whose sessions carry no recording flag are looked up in this mode
+          // (a handful, in a moment): nothing for the budget to pace.
+          expect(s.report.lookupBudgetUse?.requests ?? 0).toBeLessThan(CONVERSATIONS / 10);
           return;
         }
         expect(s.report.lookupBudgetUse!.seconds).toBeGreaterThan(20);
