@@ -9,7 +9,10 @@ CREATE TABLE "rate_budgets" (
 	"client_key" text PRIMARY KEY NOT NULL,
 	"tokens" double precision NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"blocked_until" timestamp with time zone DEFAULT 'epoch' NOT NULL
+	"blocked_until" timestamp with time zone DEFAULT 'epoch' NOT NULL,
+	"taker" text,
+	"taken_at" timestamp with time zone DEFAULT 'epoch' NOT NULL,
+	"shared_until" timestamp with time zone DEFAULT 'epoch' NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "shared_marks" (

@@ -106,6 +106,7 @@ function sharedLimiter(
   opening: Promise<DbHandle>,
   logger: Logger,
   clock: Clock,
+  owner: string,
 ): RateLimiter | undefined {
   if (!config.DATABASE_URL) return undefined;
   const { clientId } = requireGenesysCredentials(config);
@@ -119,7 +120,13 @@ function sharedLimiter(
     }));
   return createSharedLimiter({
     budget: {
-      take: async () => takeFromBudget(await db(), clientKey, shape),
+      // Another process' requests may be in flight for up to an HTTP timeout after it last asked.
+      take: async (windowSend) =>
+        takeFromBudget(await db(), clientKey, shape, {
+          owner,
+          windowSend,
+          aloneAfterMs: config.HTTP_TIMEOUT_MS,
+        }),
       block: async (ms) => blockBudget(await db(), clientKey, ms),
     },
     ratePerMinute: config.GENESYS_RATE_LIMIT_PER_MINUTE,
@@ -162,9 +169,15 @@ export async function compose(
     await opening.then((s) => s.close()).catch(() => {});
     await storing.then((s) => s.close()).catch(() => {});
   };
+  const workerId = newWorkerId();
   let genesys: GenesysClient;
   try {
-    genesys = await genesysFor(config, logger, clock, sharedLimiter(config, opening, logger, clock));
+    genesys = await genesysFor(
+      config,
+      logger,
+      clock,
+      sharedLimiter(config, opening, logger, clock, workerId),
+    );
   } catch (e) {
     await closeOpened();
     throw e;
@@ -192,7 +205,7 @@ export async function compose(
       storage,
       logger,
       clock,
-      workerId: newWorkerId(),
+      workerId,
       signal: opts.signal,
     },
     store,

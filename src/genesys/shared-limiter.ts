@@ -3,9 +3,21 @@
 // passes in), so every process on the client draws from one budget, and a 429 anywhere closes it for
 // everyone. The embedded database is one process and keeps the in-process limiter (limiter.ts).
 //
+// It keeps the in-process limiter's contract (types.ts `RateLimiter`) and takes the same decisions from
+// the server's window (rate-window.ts), as far as they hold with several processes:
+// - a request is in flight from acquire() to release(), and counts against the window's room;
+// - alone on the budget (no other process asked within an HTTP timeout), a caller goes at once while
+//   the window has room beyond the margin, as in one process: it then knows everything in flight on
+//   the client;
+// - with other processes on it, the shared bucket paces everyone (their requests in flight are not
+//   known here, so the window's remainder is not spent at once);
+// - either way, a window spent down to its margin stops this process until the reset, and one whose
+//   server count alone reached the margin closes the budget to everybody until then.
+//
 // In a process, callers queue and one at a time asks the database: one statement per grant, whatever
 // the number of callers waiting, and no herd of them polling the row.
 import type { Clock } from '../lib/clock.js';
+import { decideWindow, observeWindow, type WindowView } from './rate-window.js';
 import type { RateLimiter } from './types.js';
 
 /** The budget's state after a call, as the database says it. */
@@ -15,11 +27,14 @@ export interface BudgetAnswer {
   waitMs: number;
   /** tokens left */
   tokens: number;
+  /** no other process asked lately: this one may spend the server's window alone */
+  alone: boolean;
 }
 
 /** The shared bucket of one client (src/store/rate-budget.ts on the process' database). */
 export interface RateBudget {
-  take(): Promise<BudgetAnswer>;
+  /** `windowSend`: the server's window has room for one more by this process' reckoning. */
+  take(windowSend: boolean): Promise<BudgetAnswer>;
   /** Closes the budget to every process for `ms` and empties it. */
   block(ms: number): Promise<void>;
 }
@@ -42,15 +57,13 @@ export function bucketFor(ratePerMinute: number): BucketSize {
 }
 
 /**
- * What the server's `inin-ratelimit-*` headers say to do: pause everyone until the window resets once
- * it is spent; otherwise nothing (the shared bucket paces already). A spent window is the only signal
- * taken from them: each process sees headers of its own responses, late and out of order, so topping
- * the shared bucket up from "remaining" could let several processes spend the same remainder.
+ * Until when everybody on the budget must stop, from what the server's window says by itself (its
+ * count, not this process' requests in flight, which other processes do not share): the window's
+ * reset once its count reached the margin (rate-window.ts), else 0.
  */
-export function pauseFromHeaders(h: { allowed?: number; count?: number; resetSeconds?: number }): number {
-  if (h.allowed === undefined || h.count === undefined || h.resetSeconds === undefined) return 0;
-  if (!(h.allowed > 0) || h.resetSeconds <= 0) return 0;
-  return h.count >= h.allowed ? h.resetSeconds * 1000 : 0;
+export function windowStop(view: WindowView | undefined, now: number, ratePerMinute: number): number {
+  const decision = decideWindow(view, 0, now, ratePerMinute);
+  return decision.kind === 'wait' ? decision.untilMs : 0;
 }
 
 export interface SharedLimiterOptions {
@@ -62,39 +75,60 @@ export interface SharedLimiterOptions {
 }
 
 export function createSharedLimiter(opts: SharedLimiterOptions): RateLimiter {
-  const { budget, clock } = opts;
-  const { refillPerSecond } = bucketFor(opts.ratePerMinute);
+  const { budget, clock, ratePerMinute } = opts;
+  const { refillPerSecond } = bucketFor(ratePerMinute);
   let pausedUntil = 0;
   let waited = 0;
   let waiting = 0;
-  /** the last answer's tokens and when it came, to guess whether a token is free now (idle) */
+  let inFlight = 0;
+  let window: WindowView | undefined;
+  /** the reset of the last window this process closed the budget for (one block per window) */
+  let stoppedUntil = 0;
+  /** the last answer's tokens, when it came and whether this process was alone, to guess idle() */
   let lastTokens = 0;
-  let lastAt = -Infinity;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let alone = false;
   /** callers queue here; the head asks the database */
   let turn: Promise<void> = Promise.resolve();
 
   async function takeOne(signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
-      const local = pausedUntil - clock.now();
-      if (local > 0) {
-        waited += local;
-        await clock.sleep(local, signal);
+      const now = clock.now();
+      if (now < pausedUntil) {
+        waited += pausedUntil - now;
+        await clock.sleep(pausedUntil - now, signal);
         continue;
       }
-      const answer = await budget.take();
+      const decision = decideWindow(window, inFlight, now, ratePerMinute);
+      if (decision.kind === 'wait') {
+        // The window is spent with what this process has in flight: nobody here sends before the reset.
+        const wait = Math.max(1, decision.untilMs - now);
+        waited += wait;
+        await clock.sleep(wait, signal);
+        continue;
+      }
+      const answer = await budget.take(decision.kind === 'send');
       lastTokens = answer.tokens;
       lastAt = clock.now();
-      if (answer.granted) return;
+      alone = answer.alone;
+      if (answer.granted) {
+        inFlight++;
+        return;
+      }
       const wait = Math.max(1, answer.waitMs);
       waited += wait;
       await clock.sleep(wait, signal);
     }
   }
 
+  function block(ms: number): void {
+    budget.block(ms).catch((e) => opts.onError?.(e));
+  }
+
   function pause(ms: number): void {
     pausedUntil = Math.max(pausedUntil, clock.now() + ms);
-    budget.block(ms).catch((e) => opts.onError?.(e));
+    block(ms);
   }
 
   return {
@@ -110,15 +144,27 @@ export function createSharedLimiter(opts: SharedLimiterOptions): RateLimiter {
       }
     },
 
+    release(): void {
+      inFlight = Math.max(0, inFlight - 1);
+    },
+
     idle(): boolean {
       const now = clock.now();
-      const estimate = lastTokens + ((now - lastAt) / 1000) * refillPerSecond;
-      return waiting === 0 && now >= pausedUntil && estimate >= 1;
+      if (waiting > 0 || now < pausedUntil) return false;
+      const decision = decideWindow(window, inFlight, now, ratePerMinute);
+      if (decision.kind === 'wait') return false;
+      if (decision.kind === 'send' && alone) return true;
+      return lastTokens + ((now - lastAt) / 1000) * refillPerSecond >= 1;
     },
 
     observe(headers): void {
-      const ms = pauseFromHeaders(headers);
-      if (ms > 0) pause(ms);
+      const now = clock.now();
+      window = observeWindow(window, headers, now);
+      const until = windowStop(window, now, ratePerMinute);
+      if (until > stoppedUntil) {
+        stoppedUntil = until;
+        block(until - now);
+      }
     },
 
     pause,

@@ -1,7 +1,7 @@
 // The shared Genesys rate budget (ADR 0017): one token bucket row per OAuth client, taken from by every
 // process on the database, one statement per grant, on the database's clock (stack notes §3.4). The
-// row holds only the state (tokens at updated_at, blocked_until); the rate and size come with each
-// call, from the caller's configuration.
+// row holds only the state (tokens at updated_at, blocked_until, who asked last); the rate and size
+// come with each call, from the caller's configuration.
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { rateBudgets } from './schema.js';
@@ -12,6 +12,8 @@ export interface BudgetTake {
   waitMs: number;
   /** tokens left after this call */
   tokens: number;
+  /** no other process asked within `aloneAfterMs`: this one may spend the server's window alone */
+  alone: boolean;
 }
 
 export interface BucketShape {
@@ -19,6 +21,18 @@ export interface BucketShape {
   capacity: number;
   /** tokens added per second */
   refillPerSecond: number;
+}
+
+export interface TakeRequest {
+  /** the asking process (lib/worker-id.ts) */
+  owner: string;
+  /**
+   * The server's window has room for this request by the asker's own reckoning (rate-window.ts): grant
+   * it without a token, if the asker is alone on the budget.
+   */
+  windowSend: boolean;
+  /** how long after another process' last request the budget still counts as shared (HTTP timeout) */
+  aloneAfterMs: number;
 }
 
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
@@ -32,43 +46,74 @@ export async function ensureBudget(db: Db, clientKey: string, shape: BucketShape
 }
 
 /**
- * Takes one token if there is one. The row is locked for the statement, so concurrent callers of every
- * process are served one at a time. A blocked bucket (after a 429) keeps its tokens and clock as they
- * were: the refill resumes when the block ends, with no saved-up burst (blockBudget empties it).
+ * Takes one token if there is one, or grants a window send to a process alone on the budget. The row
+ * is locked for the statement, so concurrent callers of every process are served one at a time. A
+ * blocked bucket (after a 429 or a spent window) grants nothing and keeps its tokens and clock as they
+ * were: the refill resumes when the block ends, with no saved-up burst (blockBudget empties it). A
+ * window send takes a token when there is one, so that the bucket is not full of saved-up tokens when
+ * the window turns unknown (as the in-process limiter does). Every call, granted or not, names its
+ * process as the last taker: a process waiting for a token makes the budget shared as much as one
+ * sending.
  */
-export async function takeFromBudget(db: Db, clientKey: string, shape: BucketShape): Promise<BudgetTake> {
-  const rows = rowsOf<{ granted: boolean; wait_s: number; tokens: number }>(
+export async function takeFromBudget(
+  db: Db,
+  clientKey: string,
+  shape: BucketShape,
+  req: TakeRequest,
+): Promise<BudgetTake> {
+  const aloneAfter = req.aloneAfterMs / 1000;
+  const rows = rowsOf<{ granted: boolean; wait_s: number; tokens: number; alone: boolean }>(
     await db.execute(sql`
-      with b as (
+      with clock as (select clock_timestamp() as t),
+      b as (
         select client_key,
-          case when blocked_until > clock_timestamp() then -1
+          case when blocked_until > clock.t then -1
                else least(${shape.capacity}::float8,
-                          tokens + extract(epoch from clock_timestamp() - updated_at) * ${shape.refillPerSecond}::float8)
+                          tokens + extract(epoch from clock.t - updated_at) * ${shape.refillPerSecond}::float8)
           end as avail,
-          greatest(0, extract(epoch from blocked_until - clock_timestamp()))::float8 as blocked_s
-        from ${rateBudgets} where client_key = ${clientKey} for update
+          greatest(0, extract(epoch from blocked_until - clock.t))::float8 as blocked_s,
+          case when taker is distinct from ${req.owner}
+                    and taken_at > clock.t - make_interval(secs => ${aloneAfter}::float8)
+               then clock.t + make_interval(secs => ${aloneAfter}::float8)
+               else shared_until end as shared_until,
+          clock.t as t
+        from ${rateBudgets}, clock where client_key = ${clientKey} for update of ${rateBudgets}
+      ),
+      d as (
+        select b.*, b.shared_until <= b.t as alone,
+          (b.avail >= 1 or (b.avail >= 0 and ${req.windowSend}::boolean and b.shared_until <= b.t)) as granted
+        from b
       )
       update ${rateBudgets} r set
-        tokens = case when b.avail >= 1 then b.avail - 1 when b.avail < 0 then r.tokens else b.avail end,
-        updated_at = case when b.avail < 0 then r.updated_at else clock_timestamp() end
-      from b where r.client_key = b.client_key
-      returning b.avail >= 1 as granted,
-        (case when b.avail >= 1 then 0
-              when b.avail < 0 then b.blocked_s
-              else (1 - b.avail) / ${shape.refillPerSecond}::float8 end)::float8 as wait_s,
+        tokens = case when d.granted then greatest(0, d.avail - 1) when d.avail < 0 then r.tokens else d.avail end,
+        updated_at = case when d.avail < 0 then r.updated_at else d.t end,
+        taker = ${req.owner},
+        taken_at = d.t,
+        shared_until = d.shared_until
+      from d where r.client_key = d.client_key
+      returning d.granted, d.alone,
+        (case when d.granted then 0
+              when d.avail < 0 then d.blocked_s
+              else (1 - d.avail) / ${shape.refillPerSecond}::float8 end)::float8 as wait_s,
         r.tokens::float8 as tokens`),
   );
   const row = rows[0];
   if (!row) {
     await ensureBudget(db, clientKey, shape);
-    return takeFromBudget(db, clientKey, shape);
+    return takeFromBudget(db, clientKey, shape, req);
   }
-  return { granted: row.granted, waitMs: Math.ceil(Number(row.wait_s) * 1000), tokens: Number(row.tokens) };
+  return {
+    granted: row.granted,
+    waitMs: Math.ceil(Number(row.wait_s) * 1000),
+    tokens: Number(row.tokens),
+    alone: row.alone,
+  };
 }
 
 /**
- * Closes the budget to every process for `ms` (a 429's Retry-After), and empties it so that nobody
- * finds a burst saved up when it opens. A longer block already in place is kept.
+ * Closes the budget to every process for `ms` (a 429's Retry-After, or until a spent window resets),
+ * and empties it so that nobody finds a burst saved up when it opens. A longer block already in place
+ * is kept.
  */
 export async function blockBudget(db: Db, clientKey: string, ms: number): Promise<void> {
   await db.execute(sql`

@@ -239,11 +239,16 @@ export const sharedMarks = pgTable('shared_marks', {
 /**
  * One Genesys rate budget per OAuth client (`client_key`: API host and client id), shared by every
  * process: a token bucket whose state is `tokens` at `updated_at`, refilled by each caller's own rate,
- * and closed to everyone until `blocked_until` after a 429 (ADR 0017).
+ * and closed to everyone until `blocked_until` after a 429 or a spent window. `taker` asked last, at
+ * `taken_at`; while another process asked within the last HTTP timeout the budget is shared until
+ * `shared_until`, and a process alone on it may spend the server's window as one process does (ADR 0017).
  */
 export const rateBudgets = pgTable('rate_budgets', {
   clientKey: text('client_key').primaryKey(),
   tokens: doublePrecision('tokens').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   blockedUntil: ts('blocked_until').notNull().default(sql`'epoch'`),
+  taker: text('taker'),
+  takenAt: ts('taken_at').notNull().default(sql`'epoch'`),
+  sharedUntil: ts('shared_until').notNull().default(sql`'epoch'`),
 });

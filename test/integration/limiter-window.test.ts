@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulator } from '../../src/emulator/index.js';
 import type { Emulator } from '../../src/emulator/types.js';
 import { createGenesysClient } from '../../src/genesys/client.js';
-import { windowMargin } from '../../src/genesys/rate-window.js';
 import type { GenesysClient } from '../../src/genesys/types.js';
-import { mapPool } from '../../src/lib/pool.js';
+import { spendOneWindow } from '../support/window-spend.js';
 
 const DAY = '2026-03-10';
 const LIMIT = 300;
@@ -32,31 +31,13 @@ afterAll(async () => {
 
 describe('the limiter spends the server window', () => {
   it('sends a window-full at the pace of its concurrency, then waits for the reset: no 429', async () => {
-    const ids = emu.dataset.conversationsOnLocalDay(DAY).map((c) => c.conversationId);
-    const room = LIMIT - windowMargin(LIMIT);
-    expect(ids.length).toBeGreaterThan(room + 20);
-    const abort = new AbortController();
-    const sent: number[] = [];
-    const work = mapPool(ids.slice(0, room + 20), 8, async (id) => {
-      await client.recordingMetadata(id, abort.signal).catch(() => {});
-      sent.push(Date.now());
-    });
-    // Wait until the window is spent down to its margin, then give the rest a moment to (not) go.
-    for (let i = 0; i < 600 && sent.length < room; i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1_500));
-    abort.abort(new Error('enough'));
-    await work;
-
-    const api = emu.journal.entries().filter((e) => e.path.startsWith('/api/v2/'));
+    const { room, api, mostInASecond } = await spendOneWindow(emu, client, DAY, LIMIT);
     expect(api.filter((e) => e.status === 429)).toEqual([]);
     // At most the window's budget minus the margin went out; the rest waited for the reset.
     expect(api.length).toBe(room);
     expect(client.budgetIdle()).toBe(false);
     // Not paced at ratePerMinute/60 = 5 a second: some second saw many times that.
-    const perSecond = new Map<number, number>();
-    for (const e of api)
-      perSecond.set(Math.floor(e.at / 1000), (perSecond.get(Math.floor(e.at / 1000)) ?? 0) + 1);
-    expect(Math.max(...perSecond.values())).toBeGreaterThan(25);
+    expect(mostInASecond).toBeGreaterThan(25);
     for (const w of emu.journal.rateWindows('emulator')) expect(w.limited).toBe(0);
   }, 120_000);
 });
