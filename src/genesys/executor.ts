@@ -15,6 +15,7 @@ import {
 import { decideRetry, type RetryPolicy } from './retry.js';
 import type { Transport, WireRequest, WireResponse } from './transport.js';
 import type { ApiCallStats, RateLimiter } from './types.js';
+import { currentScope, emptyStats } from './usage-scope.js';
 
 export type EndpointName =
   | 'token'
@@ -73,17 +74,20 @@ export interface Executor {
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export function createExecutor(deps: ExecutorDeps): Executor {
-  const counters = {
-    calls: {} as Record<string, number>,
-    statuses: {} as Record<string, Record<string, number>>,
-  };
-  let retries = 0;
-  let rateLimited = 0;
+  const totals = emptyStats();
+  /** Counts go to the client's totals and to the scope of the work that sent the request (if any). */
+  function tally(add: (s: ApiCallStats) => void): void {
+    add(totals);
+    const scope = currentScope();
+    if (scope) add(scope);
+  }
 
   function count(endpoint: string, status: number | string): void {
-    const byStatus = counters.statuses[endpoint] ?? {};
-    counters.statuses[endpoint] = byStatus;
-    byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+    tally((s) => {
+      const byStatus = s.statuses[endpoint] ?? {};
+      s.statuses[endpoint] = byStatus;
+      byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+    });
   }
 
   function observeRateHeaders(res: WireResponse): void {
@@ -122,7 +126,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           headers.authorization = `Bearer ${token}`;
         }
         t0 = clock.now();
-        counters.calls[spec.endpoint] = (counters.calls[spec.endpoint] ?? 0) + 1;
+        tally((s) => {
+          s.calls[spec.endpoint] = (s.calls[spec.endpoint] ?? 0) + 1;
+        });
         res = await deps.transport.send({
           call: spec.call,
           method: spec.call.method,
@@ -190,13 +196,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         throw error;
       }
       res?.stream?.resume();
-      retries++;
+      tally((s) => {
+        s.retries++;
+      });
       deps.logger?.warn(
         { ...line, reason: decision.reason, delayMs: decision.delayMs, error: errorMessage(error) },
         'genesys request will be retried',
       );
       if (decision.reason === 'rate-limited') {
-        rateLimited++;
+        tally((s) => {
+          s.rateLimited++;
+        });
         // Everybody on this credential waits, not just this call (STYLE §10).
         if (spec.limited) deps.limiter.pause(decision.delayMs);
         else await clock.sleep(decision.delayMs, spec.signal);
@@ -230,12 +240,6 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   return {
     execute,
-    stats: () => ({
-      calls: structuredClone(counters.calls),
-      statuses: structuredClone(counters.statuses),
-      retries,
-      rateLimited,
-      limiterWaitMs: deps.limiter.waitedMs(),
-    }),
+    stats: () => ({ ...structuredClone(totals), limiterWaitMs: deps.limiter.waitedMs() }),
   };
 }

@@ -29,3 +29,12 @@ export function apiUsageBetween(before: ApiCallStats, after: ApiCallStats): ApiU
     apiRetries: after.retries - before.retries,
   };
 }
+
+/** Both together (a day's coordinator and the workers that ran its batches). */
+export function addUsage(a: ApiUsage | undefined, b: ApiUsage): ApiUsage {
+  return {
+    apiCalls: (a?.apiCalls ?? 0) + b.apiCalls,
+    apiRateLimited: (a?.apiRateLimited ?? 0) + b.apiRateLimited,
+    apiRetries: (a?.apiRetries ?? 0) + b.apiRetries,
+  };
+}

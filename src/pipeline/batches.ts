@@ -9,6 +9,7 @@ import { errorMessage } from '../lib/errors.js';
 import { createLimit } from '../lib/pool.js';
 import { FINISHED, type Upstream } from '../lib/upstream.js';
 import { type BatchRow, batchPendingItems, hasPendingItems, openBatches } from '../store/batches.js';
+import type { ApiUsage } from './api-usage.js';
 import { type BatchOutcome, runBatch } from './batch.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -61,6 +62,8 @@ export interface TransferResult {
   unavailable: number;
   failed: number;
   requeued: number;
+  /** Genesys requests other processes made for the day's batches (ADR 0016), not in this client's stats */
+  elsewhere?: ApiUsage;
 }
 
 /**

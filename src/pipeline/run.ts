@@ -8,7 +8,7 @@ import { asUpstream, settleAll } from '../lib/upstream.js';
 import { type DayBacklog, dayBacklog } from '../store/days.js';
 import { requeueFailed, requeueStranded } from '../store/recordings.js';
 import { finishRun, startRuns } from '../store/runs.js';
-import { type ApiUsage, apiUsageBetween } from './api-usage.js';
+import { type ApiUsage, addUsage, apiUsageBetween } from './api-usage.js';
 import { LEFT_OUT_REASON } from './batch-results.js';
 import { runBatches, type TransferResult } from './batches.js';
 import { type ConvertResult, fetchConvertedRecordings } from './convert.js';
@@ -46,7 +46,11 @@ export class InterruptedError extends AppError {
 export async function runDay(deps: PipelineDeps, plan: DayPlan): Promise<DayOutcome> {
   const day: DayOutcome = { ...plan, status: 'FAILED', notified: false, retryable: 0, emptyQueues: [] };
   const statsBefore = deps.genesys.stats();
-  const usage = () => apiUsageBetween(statsBefore, deps.genesys.stats());
+  // Requests of this process, and those workers made for the day's batches (ADR 0016).
+  const usage = () => {
+    const here = apiUsageBetween(statsBefore, deps.genesys.stats());
+    return day.transfer?.elsewhere ? addUsage(here, day.transfer.elsewhere) : here;
+  };
   await openDay(deps, plan);
   try {
     await resumeDay(deps, plan);

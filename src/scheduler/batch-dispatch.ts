@@ -10,6 +10,7 @@
 //   worker took within HEAD_START_MS, so a day also completes with no worker running.
 import type { Logger } from 'pino';
 import { AppError, errorMessage } from '../lib/errors.js';
+import { type ApiUsage, addUsage } from '../pipeline/api-usage.js';
 import { createTally, type Flight, type TransferResult } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { BatchRow } from '../store/batches.js';
@@ -53,6 +54,7 @@ export function createRemoteFlight(
   const seen = new Set<string>();
   const pending = new Set<Promise<unknown>>();
   let firstError: unknown;
+  let elsewhere: ApiUsage | undefined;
 
   const keep = (p: Promise<unknown>) => {
     pending.add(p);
@@ -89,6 +91,8 @@ export function createRemoteFlight(
       return;
     }
     const out = (job.output ?? {}) as BatchJobOutput;
+    // Requests this process made are in its own client's stats already.
+    if (out.apiUsage && out.by !== deps.workerId) elsewhere = addUsage(elsewhere, out.apiUsage);
     tally.add({ id: t.batchId, processDate }, out.outcome, out.submitFailed);
     if (out.submitFailed !== undefined) tracked.delete(t.batchId);
   };
@@ -182,7 +186,7 @@ export function createRemoteFlight(
     async end(): Promise<TransferResult> {
       await Promise.allSettled([...pending]);
       if (firstError) throw firstError;
-      return tally.total;
+      return elsewhere ? { ...tally.total, elsewhere } : tally.total;
     },
   };
 }

@@ -5,10 +5,12 @@
 // and another worker resumes it with the Genesys job id recorded on the row.
 import { setMaxListeners } from 'node:events';
 import type PgBoss from 'pg-boss';
+import { countRequests, emptyStats } from '../genesys/usage-scope.js';
 import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage, isAppError } from '../lib/errors.js';
 import { createLimit } from '../lib/pool.js';
 import { redactText } from '../lib/redact.js';
+import { type ApiUsage, apiUsageBetween } from '../pipeline/api-usage.js';
 import { runBatch } from '../pipeline/batch.js';
 import { BATCHES_AWAITING, BATCHES_IN_FLIGHT } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -33,6 +35,9 @@ export interface BatchJobOutput {
   released?: string;
   /** nothing was done: the batch was closed already, or another process holds its lease */
   skipped?: string;
+  /** the Genesys requests its run made here, and the process that made them (paid on the day's runs) */
+  apiUsage?: ApiUsage;
+  by?: string;
 }
 
 /** Runs batch jobs in one process, within that process' limits (pipeline/batches.ts). */
@@ -73,12 +78,14 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
     const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
     // The batch's requests and downloads all listen to it: dozens at once are expected, not a leak.
     setMaxListeners(1000, signal);
-    const released = () => ({ released: errorMessage(signal.reason ?? 'stopped') });
+    const requests = emptyStats();
+    const paid = () => ({ apiUsage: apiUsageBetween(emptyStats(), requests), by: deps.workerId });
+    const released = () => ({ released: errorMessage(signal.reason ?? 'stopped'), ...paid() });
     try {
       // Read again under the lease: a process that held it before may have closed it or recorded a job.
       const batch = await batchById(deps.db, job.batchId);
       if (!batch || closed(batch.status)) return { skipped: 'the batch is closed' };
-      const r = await runBatch({ ...deps, signal }, batch, slots, ready);
+      const r = await countRequests(requests, () => runBatch({ ...deps, signal }, batch, slots, ready));
       if (signal.aborted) return released();
       counts.batches++;
       counts.downloaded += r.downloaded;
@@ -86,6 +93,7 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
       return {
         outcome: { submitted, downloaded, unavailable, failed, requeued },
         ...(r.submitFailed === undefined ? {} : { submitFailed: redactText(errorMessage(r.submitFailed)) }),
+        ...paid(),
       };
     } catch (e) {
       if (signal.aborted) return released();

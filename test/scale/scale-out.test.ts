@@ -133,6 +133,11 @@ for (const lookup of ['metadata', 'conversation'] as const) {
         expect(s.report.lookupBudgetUse!.share).toBeGreaterThanOrEqual(0.9);
       });
 
+      it("records on the day's runs every Genesys API call, the workers' included (the dashboard's chart)", () => {
+        expect(s.report.runApiCalls.length).toBeGreaterThan(0);
+        for (const calls of s.report.runApiCalls) expect(calls).toBe(s.report.apiRequests);
+      });
+
       it('submits every item once and fetches every result URL once', () => {
         expect(s.report.duplicateItems).toEqual([]);
         expect(s.report.duplicateFetches).toEqual([]);

@@ -56,6 +56,9 @@ export interface ScaleOutReport {
   /** batches each worker finished ('batch downloaded' lines), and the coordinator's own */
   batchesByWorker: number[];
   batchesByCoordinator: number;
+  /** the emulator's /api/v2 requests (what Genesys' rate limit counts), and what the day's run rows say */
+  apiRequests: number;
+  runApiCalls: number[];
   /** batch ids the killed worker had submitted or resumed, and the items of those batches */
   killed?: { batchIds: number[]; items: Set<string>; recordings: Set<string> };
   output: OutputSnapshot;
@@ -181,6 +184,15 @@ export async function runScaleOut(opts: ScaleOutOptions): Promise<ScaleOutReport
   }
 }
 
+async function withStore<T>(databaseUrl: string, fn: (store: DbHandle) => Promise<T>): Promise<T> {
+  const store = await openDb({ databaseUrl, dataDir: '/nonexistent' });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 async function report(
   opts: ScaleOutOptions,
   queues: string[],
@@ -222,8 +234,7 @@ async function report(
     ];
     const items = new Set<string>();
     const recordings = new Set<string>();
-    const store = await openDb({ databaseUrl: opts.databaseUrl, dataDir: '/nonexistent' });
-    try {
+    await withStore(opts.databaseUrl, async (store) => {
       const rows = (
         await store.sql.executeSql(
           'select conversation_id, recording_id from recordings where batch_id = any($1::bigint[])',
@@ -234,11 +245,17 @@ async function report(
         items.add(`${r.conversation_id}/${r.recording_id || 'undefined'}`);
         if (r.recording_id) recordings.add(r.recording_id);
       }
-    } finally {
-      await store.close();
-    }
+    });
     killed = { batchIds, items, recordings };
   }
+
+  const runApiCalls = await withStore(opts.databaseUrl, async (store) =>
+    (
+      (await store.sql.executeSql('select counts from runs where process_date = $1', [opts.date])).rows as {
+        counts: { apiCalls?: number } | null;
+      }[]
+    ).map((r) => r.counts?.apiCalls ?? 0),
+  );
 
   const output = await snapshotOutput(opts.dataDir, opts.date);
   const expected = expectedRecordings(emu, opts.date, queues);
@@ -257,6 +274,8 @@ async function report(
     wallMs,
     windows: emu.journal.rateWindows('emulator'),
     lookupBudgetUse,
+    apiRequests: api.length,
+    runApiCalls,
     duplicateItems: [...submitted].filter(([, n]) => n > 1).map(([k]) => k),
     duplicateFetches: [...fetched].filter(([, n]) => n > 1).map(([k]) => k),
     failedFetches: downloads.filter((d) => d.status !== 200).length,
