@@ -98,16 +98,8 @@ export async function startWorker(config: Config): Promise<WorkerProcess> {
 }
 
 export async function workerCommand(argv: string[]): Promise<number> {
-  const values = parseCommandArgs(
-    'worker',
-    argv,
-    { help: { type: 'boolean', short: 'h', default: false } },
-    HELP,
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
+  // No flags but --help (answered by parseCommandArgs).
+  if (!parseCommandArgs('worker', argv, {}, HELP)) return EXIT.ok;
   const worker = await startWorker(parseConfig(process.env));
   process.stdout.write(`audio-extract worker ${worker.workerId}: working queued days and batches\n`);
   await stopOnSignal('worker', (reason) => worker.stop(reason));
