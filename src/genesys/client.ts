@@ -27,7 +27,7 @@ import {
   type RecordingMetadata,
 } from '../contracts/genesys.js';
 import { systemClock } from '../lib/clock.js';
-import { pageConversationDetails } from './details.js';
+import { formatInterval, pageConversationDetails } from './details.js';
 import { conversationDetailsByJob, type DetailsJobsApi } from './details-jobs.js';
 import { directoryCalls } from './directory.js';
 import { createDownloader } from './download.js';
@@ -124,11 +124,13 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     signal: AbortSignal | undefined,
     fn: () => Promise<unknown>,
     has?: string,
+    policy?: { idempotent: false },
   ) => {
     const { value } = await withSdkContext(
       {
         endpoint: 'detailsJobs',
         signal,
+        ...(policy ? { policy } : {}),
         validate: (status, data) => {
           const ok = typeof data === 'object' && data !== null && !Array.isArray(data);
           if (!ok || (has && typeof (data as Record<string, unknown>)[has] !== 'string'))
@@ -146,6 +148,8 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         signal,
         () => analyticsApi.postAnalyticsConversationsDetailsJobs(body as never),
         'jobId',
+        // Like a batch submission: a retry after a timeout could leave a second job on the org's quota.
+        { idempotent: false },
       ),
     status: (jobId, signal) =>
       jobsCall<AsyncQueryStatus>(
@@ -188,7 +192,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
           opts.logger?.info(
             {
               jobId,
-              interval: `${new Date(input.startMs).toISOString()}/${new Date(input.endMs).toISOString()}`,
+              interval: formatInterval(input.startMs, input.endMs),
             },
             'details job submitted',
           ),

@@ -75,6 +75,32 @@ describe('asynchronous details jobs', () => {
     expect(byJob).toHaveLength(new Set(byJob).size);
   });
 
+  it('a submission that times out is not sent again (a second job would count against the org)', async () => {
+    const path = '/api/v2/analytics/conversations/details/jobs';
+    emu.faults.add({ match: { method: 'POST', path }, delayMs: 1_500, times: 1 });
+    const impatient = createGenesysClient({
+      clientId: 'emulator',
+      clientSecret: 'emulator',
+      loginBaseUrl: emu.url,
+      apiBaseUrl: emu.url,
+      timeoutMs: 300,
+      ratePerMinute: 100_000,
+    });
+    try {
+      emu.journal.clear();
+      const interval = localDayInterval(OLD_DAY, ZONE);
+      const err = await ids(impatient.conversationDetailsByJob({ ...interval, queueIds: [] }), 0).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(GenesysError);
+      const posts = emu.journal.entries().filter((e) => e.method === 'POST' && e.path === path);
+      expect(posts).toHaveLength(1);
+    } finally {
+      emu.faults.clear();
+      await impatient.close();
+    }
+  });
+
   it('a job that fails ends the walk with a clear GENESYS_DETAILS_JOB error', async () => {
     emu.faults.add({
       match: { method: 'POST', path: '/api/v2/analytics/conversations/details/jobs' },
