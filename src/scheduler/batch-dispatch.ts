@@ -98,7 +98,9 @@ export function createRemoteFlight(
   };
 
   const runHere = (t: Tracked, jobId: string, runner: BatchRunner) => {
-    const run = settleBatchJob(queue.boss, jobId, runner.run({ batchId: t.batchId, processDate }), deps);
+    const run = runner.run({ batchId: t.batchId, processDate }, (answer) =>
+      settleBatchJob(queue.boss, jobId, answer, deps),
+    );
     t.local = run;
     keep(
       run.finally(() => {
@@ -140,7 +142,9 @@ export function createRemoteFlight(
       if (job.state === 'active') {
         if (held) continue;
         if (!open) {
-          tracked.delete(t.batchId); // closed; its worker is ending the job
+          // Closed with no lease, yet not ended: its worker died between the two (a worker ends the
+          // job before it gives the lease back, batch-jobs.ts), so no answer will come.
+          tracked.delete(t.batchId);
           continue;
         }
         // Active for longer than a lease with no live lease: its worker died.

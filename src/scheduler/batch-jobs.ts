@@ -16,7 +16,7 @@ import { BATCHES_AWAITING, BATCHES_IN_FLIGHT } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { batchById } from '../store/batches.js';
 import { type JobQueue, QUEUES } from './job-queue.js';
-import { leaseDepsOf, tryLease, WORKER_LEASE_PREFIX } from './leases.js';
+import { type HeldLease, leaseDepsOf, tryLease, WORKER_LEASE_PREFIX } from './leases.js';
 
 export interface ExtractBatchJob {
   batchId: number;
@@ -46,8 +46,12 @@ export interface BatchRunner {
   room(): number;
   /** batches it is running */
   active(): number;
-  /** Runs the job's batch under its lease; rejects with the batch's error (it fails the day). */
-  run(job: ExtractBatchJob): Promise<BatchJobOutput>;
+  /**
+   * Runs the job's batch under its lease and hands `end` its answer (rejected with the batch's error,
+   * which fails the day). The lease is given back only once `end` has recorded that answer on the job:
+   * a coordinator that finds the batch closed and its lease gone then finds the job's answer too.
+   */
+  run(job: ExtractBatchJob, end: (answer: Promise<BatchJobOutput>) => Promise<void>): Promise<void>;
   /** settles when room may have grown */
   wake(): Promise<void>;
   /** Resolves when every batch it runs has ended. */
@@ -69,44 +73,57 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
   };
   const counts = { batches: 0, downloaded: 0, released: 0 };
 
-  async function work(job: ExtractBatchJob, ready: () => void): Promise<BatchJobOutput> {
-    const closed = (status: string | undefined) =>
-      status === undefined || status === 'completed' || status === 'abandoned';
-    if (closed((await batchById(deps.db, job.batchId))?.status)) return { skipped: 'the batch is closed' };
-    const lease = await tryLease(leaseDepsOf(deps), batchLeaseKey(job.batchId));
-    if (!lease) return { skipped: 'another process holds the batch' };
-    const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
-    // The batch's requests and downloads all listen to it: dozens at once are expected, not a leak.
-    setMaxListeners(1000, signal);
-    const requests = emptyStats();
-    const paid = () => ({ apiUsage: apiUsageBetween(emptyStats(), requests), by: deps.workerId });
-    const released = () => ({ released: errorMessage(signal.reason ?? 'stopped'), ...paid() });
-    try {
-      // Read again under the lease: a process that held it before may have closed it or recorded a job.
-      const batch = await batchById(deps.db, job.batchId);
-      if (!batch || closed(batch.status)) return { skipped: 'the batch is closed' };
-      const r = await countRequests(requests, () => runBatch({ ...deps, signal }, batch, slots, ready));
-      if (signal.aborted) return released();
-      counts.batches++;
-      counts.downloaded += r.downloaded;
-      const { submitted, downloaded, unavailable, failed, requeued } = r;
-      return {
-        outcome: { submitted, downloaded, unavailable, failed, requeued },
-        ...(r.submitFailed === undefined ? {} : { submitFailed: redactText(errorMessage(r.submitFailed)) }),
-        ...paid(),
+  async function work(
+    job: ExtractBatchJob,
+    ready: () => void,
+    end: (answer: Promise<BatchJobOutput>) => Promise<void>,
+  ): Promise<void> {
+    let lease: HeldLease | undefined;
+    const answer = (async (): Promise<BatchJobOutput> => {
+      const closed = (status: string | undefined) =>
+        status === undefined || status === 'completed' || status === 'abandoned';
+      if (closed((await batchById(deps.db, job.batchId))?.status)) return { skipped: 'the batch is closed' };
+      lease = await tryLease(leaseDepsOf(deps), batchLeaseKey(job.batchId));
+      if (!lease) return { skipped: 'another process holds the batch' };
+      const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
+      // The batch's requests and downloads all listen to it: dozens at once are expected, not a leak.
+      setMaxListeners(1000, signal);
+      const requests = emptyStats();
+      const paid = () => ({ apiUsage: apiUsageBetween(emptyStats(), requests), by: deps.workerId });
+      const released = () => {
+        counts.released++;
+        return { released: errorMessage(signal.reason ?? 'stopped'), ...paid() };
       };
-    } catch (e) {
-      if (signal.aborted) return released();
-      throw e;
+      try {
+        // Read again under the lease: a process that held it before may have closed it or recorded a job.
+        const batch = await batchById(deps.db, job.batchId);
+        if (!batch || closed(batch.status)) return { skipped: 'the batch is closed' };
+        const r = await countRequests(requests, () => runBatch({ ...deps, signal }, batch, slots, ready));
+        if (signal.aborted) return released();
+        counts.batches++;
+        counts.downloaded += r.downloaded;
+        const { submitted, downloaded, unavailable, failed, requeued } = r;
+        return {
+          outcome: { submitted, downloaded, unavailable, failed, requeued },
+          ...(r.submitFailed === undefined ? {} : { submitFailed: redactText(errorMessage(r.submitFailed)) }),
+          ...paid(),
+        };
+      } catch (e) {
+        if (signal.aborted) return released();
+        throw e;
+      }
+    })();
+    try {
+      await end(answer);
     } finally {
-      await lease.release();
+      await lease?.release();
     }
   }
 
   return {
     room: () => Math.max(0, Math.min(BATCHES_IN_FLIGHT - running.size, BATCHES_AWAITING - awaiting)),
     active: () => running.size,
-    run(job) {
+    run(job, end) {
       awaiting++;
       let waitingOnGenesys = true;
       const ready = () => {
@@ -115,12 +132,10 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
         awaiting--;
         wakeUp();
       };
-      const p = work(job, ready);
+      const p = work(job, ready, end);
       running.add(p);
       p.then(
-        (out) => {
-          if (out.released) counts.released++;
-        },
+        () => {},
         () => {},
       ).finally(() => {
         ready();
@@ -196,7 +211,7 @@ export async function workBatches(queue: JobQueue, deps: PipelineDeps): Promise<
         const [job] = (await queue.boss.fetch<ExtractBatchJob>(QUEUES.extractBatch, { batchSize: 1 })) ?? [];
         if (job && !stopping.signal.aborted) {
           took = true;
-          const settled = settleBatchJob(queue.boss, job.id, runner.run(job.data), deps);
+          const settled = runner.run(job.data, (answer) => settleBatchJob(queue.boss, job.id, answer, deps));
           jobs.add(settled);
           void settled.finally(() => jobs.delete(settled));
         } else if (job) {
