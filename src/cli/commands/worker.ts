@@ -8,7 +8,7 @@ import { type Config, parseConfig } from '../../config/schema.js';
 import { ConfigError, errorMessage } from '../../lib/errors.js';
 import { workBatches } from '../../scheduler/batch-jobs.js';
 import { workDays } from '../../scheduler/day-jobs.js';
-import { QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
+import { type JobQueue, QUEUES, startJobQueue } from '../../scheduler/job-queue.js';
 import { checkSharedDataDir } from '../../scheduler/shared-data-dir.js';
 import { parseCommandArgs } from '../args.js';
 import { compose } from '../compose.js';
@@ -51,11 +51,13 @@ export async function startWorker(config: Config): Promise<WorkerProcess> {
   const composed = await compose(config, { signal: abort.signal });
   const { deps, store } = composed;
   const { logger } = deps;
+  let queue: JobQueue | undefined;
   try {
     await checkSharedDataDir(store.db, config);
-    const queue = await startJobQueue(store, logger, { leaseMs: config.LEASE_SECONDS * 1000 });
+    queue = await startJobQueue(store, logger, { leaseMs: config.LEASE_SECONDS * 1000 });
     await workDays(queue, deps, undefined, true);
     const batches = await workBatches(queue, deps);
+    const started = queue;
     const stats = setInterval(() => {
       const g = deps.genesys.stats();
       logger.info(
@@ -79,10 +81,10 @@ export async function startWorker(config: Config): Promise<WorkerProcess> {
         stopping ??= (async () => {
           logger.info({ reason }, 'worker stopping: taking nothing new, handing back the work in hand');
           clearInterval(stats);
-          await queue.boss.offWork(QUEUES.extractDay);
+          await started.boss.offWork(QUEUES.extractDay);
           abort.abort(new Error(reason));
           await batches.stop();
-          await queue
+          await started
             .stop()
             .catch((e) => logger.warn({ err: errorMessage(e) }, 'error stopping the job queue'));
           await composed.close();
@@ -92,6 +94,8 @@ export async function startWorker(config: Config): Promise<WorkerProcess> {
       },
     };
   } catch (e) {
+    // A start that failed half-way (the day or batch workers) leaves no job queue running behind it.
+    await queue?.stop().catch(() => {});
     await composed.close().catch(() => {});
     throw e;
   }
