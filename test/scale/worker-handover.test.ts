@@ -57,6 +57,7 @@ describe.skipIf(!pgUrl)('a worker stopped while it coordinates a day', () => {
     const { emu, store } = fx;
     const expected = expectedRecordings(emu, DATE, emu.queueIds.slice(0, 2));
     const out = await snapshotOutput(fx.dataDir, DATE);
+    expect(expected.downloadable.size).toBeGreaterThan(100);
     for (const r of expected.downloadable.values()) {
       const name = [...out.files.keys()].find((f) => f.startsWith(`${r.conversationId}_${r.recordingId}.`));
       expect(name && out.files.get(name)).toBe(r.sha256);
@@ -64,6 +65,7 @@ describe.skipIf(!pgUrl)('a worker stopped while it coordinates a day', () => {
     expect(out.leftovers).toEqual([]);
     expect(emu.notifications()).toHaveLength(1);
     const keys = batchSubmissions(emu).flatMap((s) => s.keys);
+    expect(keys.length).toBeGreaterThan(100);
     expect(new Set(keys).size).toBe(keys.length);
     const jobs = await store.sql.executeSql(
       `select state::text as state, output ? 'resumedAs' as resumed from pgboss.job
