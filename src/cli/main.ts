@@ -9,7 +9,7 @@ const USAGE = `audio-extract — daily extraction of Genesys Cloud call recordin
 Usage:
   audio-extract run [--date YYYY-MM-DD | --as-of YYYY-MM-DD | --from D --to D] [--queue ID ...] [--json]
   audio-extract status [--date YYYY-MM-DD] [--json]
-  audio-extract demo [--date YYYY-MM-DD] [--conversations N]
+  audio-extract demo [--date YYYY-MM-DD] [--conversations N] [--seed S]
   audio-extract serve [--host H] [--port N] [--no-schedule]
   audio-extract worker
   audio-extract doctor [--json]

@@ -18,11 +18,11 @@ Usage: audio-extract run [--date YYYY-MM-DD | --as-of YYYY-MM-DD | --from D --to
   --date D        process exactly this day (a finished local day in TIMEZONE)
   --as-of D       compute the default process date as if today were D (yesterday; Saturday if that was Sunday)
   --from D --to D process every day of the range (at most 366), each its own run: a backfill
+  --queue ID      queue id (repeatable); default GENESYS_QUEUE_IDS
+  --json          print the outcome as JSON on stdout (logs stay on stderr)
 
 Days older than GENESYS_DETAILS_LOOKBACK_DAYS (35) are read through Genesys' asynchronous
 conversation-details jobs instead of the details query, so any day the org still holds can be extracted.
-  --queue ID      queue id (repeatable); default GENESYS_QUEUE_IDS
-  --json          print the outcome as JSON on stdout (logs stay on stderr)
 
 Without a date option the run processes yesterday (seed rule) and also revisits the previous
 RECONCILE_DAYS days that still have recordings or conversations Genesys had not finished.
