@@ -16,7 +16,7 @@ import {
   type MissingRecordings,
   recordLookup,
 } from '../store/conversations.js';
-import { recordOutcome } from '../store/recordings.js';
+import { recordingKey, recordOutcome } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 import { fetchToStore } from './fetch-file.js';
 
@@ -117,7 +117,11 @@ export async function fetchConvertedRecordings(
       let askAgain = false;
       for (const r of lookup.recordings) {
         const v = convertedVerdict(r, lastRound);
-        if (v.kind === 'skip' || fetched.has(`${c.conversationId}/${r.id}`)) continue;
+        if (
+          v.kind === 'skip' ||
+          fetched.has(recordingKey({ conversationId: c.conversationId, recordingId: r.id }))
+        )
+          continue;
         if (v.kind === 'ask-again') askAgain = true;
         found.push({
           recordingId: r.id,
@@ -148,7 +152,7 @@ export async function fetchConvertedRecordings(
         const res = await fetchToStore(deps, processDate, key, f.url, null);
         if (res.kind === 'ok') {
           result.downloaded++;
-          fetched.add(`${key.conversationId}/${key.recordingId}`);
+          fetched.add(recordingKey(key));
         } else {
           // The next run asks for fresh media URIs (the recording goes back to waiting).
           const reason = res.kind === 'expired' ? 'media URL expired before the download' : res.reason;

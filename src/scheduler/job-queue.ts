@@ -5,7 +5,6 @@
 // job that dies is simply run again. See docs/decisions/0003-work-engine.md and 0016.
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import { sleepOrWake, systemClock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import type { DbHandle } from '../store/db.js';
 import {
@@ -47,23 +46,8 @@ export interface JobQueue {
   state(queue: string, jobId: string): Promise<{ state: string; output: unknown } | undefined>;
   /** The states of several jobs of a queue (absent: gone from pg-boss' table). */
   states(queue: string, jobIds: readonly string[]): Promise<Map<string, JobState>>;
-  /**
-   * Resolves with the job's final state once it is completed, failed or cancelled. `handled` settles
-   * when this process' own handler has returned for the job: pg-boss records the state right after, so
-   * from then on the job is looked at every few milliseconds instead of every 250 ms.
-   */
-  waitFor(
-    jobId: string,
-    signal?: AbortSignal,
-    handled?: Promise<unknown>,
-  ): Promise<{ state: string; output: unknown }>;
   stop(): Promise<void>;
 }
-
-/** How often waitFor looks at a job another worker may be running, and at one our handler has returned. */
-const POLL_MS = 250;
-const HANDLED_POLL_MS = 10;
-const NEVER = new Promise<never>(() => {});
 
 /**
  * Days and batches are owned through leases (ADR 0016), which end within one LEASE_SECONDS when their
@@ -175,30 +159,6 @@ export async function startJobQueue(
 
   const reaper = store.kind === 'postgres' ? startReaper(boss, store, logger, enqueueDay, opts) : undefined;
 
-  const waitFor = async (waited: string, signal?: AbortSignal, handled?: Promise<unknown>) => {
-    let jobId = waited;
-    let soon = false;
-    const mark = () => {
-      soon = true;
-    };
-    const ended = (handled ?? NEVER).then(mark, mark);
-    for (;;) {
-      const job = await boss.getJobById(QUEUES.extractDay, jobId);
-      // A day given back by a process that stopped, or whose process died, was queued again: follow it.
-      const resumedAs = (job?.output as { resumedAs?: unknown } | null)?.resumedAs;
-      if (job?.state === 'failed' && typeof resumedAs === 'string') {
-        jobId = resumedAs;
-        continue;
-      }
-      if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) {
-        return { state: job.state, output: job.output };
-      }
-      if (signal?.aborted) return { state: 'interrupted', output: null };
-      // Once `ended` has settled it would wake the wait at once: from then on only the short delay.
-      await sleepOrWake(systemClock, soon ? HANDLED_POLL_MS : POLL_MS, soon ? NEVER : ended, signal);
-    }
-  };
-
   return {
     boss,
     enqueueDay,
@@ -211,7 +171,6 @@ export async function startJobQueue(
     async states(queue, jobIds) {
       return new Map((await jobStates(store.sql, queue, jobIds)).map((j) => [j.id, j]));
     },
-    waitFor,
     stop: async () => {
       reaper?.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });

@@ -69,12 +69,17 @@ function build(
 }
 
 /** The file of `recording` in `container`, built once and kept among the last few served. */
-export function mediaFile(...args: Parameters<typeof build>): MediaFile {
-  const [seedHash, recording, , size, container] = args;
+export function mediaFile(
+  seedHash: number,
+  recording: MediaRecording,
+  conversationId: string,
+  size: { min: number; max: number },
+  container: Container,
+): MediaFile {
   const key = `${seedHash}:${recording.id}:${container}:${size.min}:${size.max}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const file = build(...args);
+  const file = build(seedHash, recording, conversationId, size, container);
   cache.set(key, file);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return file;
