@@ -122,6 +122,10 @@ export function createSharedLimiter(opts: SharedLimiterOptions): RateLimiter {
     }
   }
 
+  function release(): void {
+    inFlight = Math.max(0, inFlight - 1);
+  }
+
   function block(ms: number): void {
     budget.block(ms).catch((e) => opts.onError?.(e));
   }
@@ -138,15 +142,13 @@ export function createSharedLimiter(opts: SharedLimiterOptions): RateLimiter {
       // The next caller waits for this one's grant, not for its failure (an abort is this caller's).
       turn = mine.catch(() => {});
       try {
-        await mine;
+        await untilGrantedOrAborted(mine, signal, release);
       } finally {
         waiting--;
       }
     },
 
-    release(): void {
-      inFlight = Math.max(0, inFlight - 1);
-    },
+    release,
 
     idle(): boolean {
       const now = clock.now();
@@ -171,4 +173,35 @@ export function createSharedLimiter(opts: SharedLimiterOptions): RateLimiter {
 
     waitedMs: () => waited,
   };
+}
+
+/**
+ * Waits for a queued caller's grant, or leaves the queue as soon as its signal aborts (a batch whose
+ * lease was lost must not wait behind other callers for a window's reset). Its turn still comes and
+ * ends at once (takeOne checks the signal first); a grant that raced the abort is given back.
+ */
+function untilGrantedOrAborted(
+  granted: Promise<void>,
+  signal: AbortSignal | undefined,
+  giveBack: () => void,
+): Promise<void> {
+  if (!signal) return granted;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      granted.then(giveBack, () => {});
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    granted.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }

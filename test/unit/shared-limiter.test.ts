@@ -168,4 +168,32 @@ describe('the shared limiter', () => {
     expect(clock.t).toBeGreaterThanOrEqual(3_000);
     expect(limiter.waitedMs()).toBeGreaterThanOrEqual(3_000);
   });
+
+  it('a queued caller whose signal aborts leaves at once, not when its turn comes', async () => {
+    // Time stands still and no token comes: the head of the queue waits until its own signal aborts.
+    const clock: Clock = {
+      now: () => 0,
+      sleep: (_ms, signal) =>
+        new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+    };
+    const mem = memoryBudget(clock, { tokens: 0, perSecond: 5, alone: false });
+    const limiter = createSharedLimiter({ budget: mem.budget, ratePerMinute: 300, clock });
+    const head = new AbortController();
+    const first = limiter.acquire(head.signal).then(
+      () => 'granted',
+      () => 'left',
+    );
+    const lost = new AbortController();
+    const second = limiter.acquire(lost.signal).then(
+      () => 'granted',
+      () => 'left',
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    lost.abort(new Error('the batch lease was lost'));
+    expect(await second).toBe('left');
+    head.abort(new Error('stop'));
+    expect(await first).toBe('left');
+    // The caller that left never asked the budget, not even when its turn came after the head's.
+    expect(mem.calls).toHaveLength(1);
+  });
 });
