@@ -1,7 +1,7 @@
 // Names of queues, users and wrap-up codes as Genesys last gave them (src/pipeline/names.ts), and the
 // ids of a day that need one. Upserted by (kind, id): a name that changed in Genesys changes here.
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
+import { type Db, rowsOf } from './db.js';
 import { conversations, directoryNames, type NameKind } from './schema.js';
 
 export interface DirectoryName {
@@ -21,12 +21,14 @@ export interface DayIds {
 export async function idsOfDay(db: Db, processDate: string): Promise<DayIds> {
   // One set-returning function over the day's rows each: `v.id` is one element of the jsonb column.
   const ids = async (elements: ReturnType<typeof sql>, id: ReturnType<typeof sql>) => {
-    const res = (await db.execute(sql`
-      select distinct ${id} as id
-      from ${conversations}, ${elements}
-      where ${conversations.processDate} = ${processDate}
-      order by 1`)) as unknown as { rows: { id: string | null }[] };
-    return res.rows.map((r) => r.id).filter((v): v is string => typeof v === 'string' && v !== '');
+    const rows = rowsOf<{ id: string | null }>(
+      await db.execute(sql`
+        select distinct ${id} as id
+        from ${conversations}, ${elements}
+        where ${conversations.processDate} = ${processDate}
+        order by 1`),
+    );
+    return rows.map((r) => r.id).filter((v): v is string => typeof v === 'string' && v !== '');
   };
   return {
     queueIds: await ids(sql`jsonb_array_elements_text(${conversations.queueIds}) as v(id)`, sql`v.id`),

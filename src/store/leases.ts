@@ -2,10 +2,8 @@
 // lease is one row, taken when free or expired, renewed by its holder while it works, and given back
 // when the work ends. Every instant is the database's clock, so the machines' clocks never have to agree.
 import { inArray, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
+import { type Db, rowsOf } from './db.js';
 import { leases, notifications } from './schema.js';
-
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /**
  * Takes the lease for `owner` when nobody holds it, its holder let it expire, or `owner` holds it

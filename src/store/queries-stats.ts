@@ -1,6 +1,6 @@
 // Aggregates for the dashboard's charts and the Prometheus gauges read on each scrape. Read-only.
 import { and, eq, gte, inArray, lte, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
+import { type Db, rowsOf } from './db.js';
 import { batches, conversations, leases, type RecordingState, recordings, runs } from './schema.js';
 
 export interface DayStates {
@@ -159,11 +159,13 @@ export async function batchLatencies(db: Db, ids: readonly number[]): Promise<nu
  * not taken say more workers would help; none waiting while days run says they would not.
  */
 export async function jobsByState(db: Db): Promise<{ queue: string; state: string; n: number }[]> {
-  const result = (await db.execute(sql`
-    select name as queue, state::text as state, count(*)::int as n from pgboss.job
-    where name in ('extract-day', 'extract-batch') and state in ('created', 'retry', 'active')
-    group by 1, 2`)) as unknown as { rows: { queue: string; state: string; n: number }[] };
-  return result.rows.map((r) => ({ ...r, n: Number(r.n) }));
+  const rows = rowsOf<{ queue: string; state: string; n: number }>(
+    await db.execute(sql`
+      select name as queue, state::text as state, count(*)::int as n from pgboss.job
+      where name in ('extract-day', 'extract-batch') and state in ('created', 'retry', 'active')
+      group by 1, 2`),
+  );
+  return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
 
 /** Live leases by holder and kind (`day`, `batch`): what each worker is working on right now. */

@@ -3,7 +3,7 @@
 // row holds only the state (tokens at updated_at, blocked_until, who asked last); the rate and size
 // come with each call, from the caller's configuration.
 import { sql } from 'drizzle-orm';
-import type { Db } from './db.js';
+import { type Db, rowsOf } from './db.js';
 import { rateBudgets } from './schema.js';
 
 export interface BudgetTake {
@@ -34,8 +34,6 @@ export interface TakeRequest {
   /** how long after another process' last request the budget still counts as shared (HTTP timeout) */
   aloneAfterMs: number;
 }
-
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /** Creates the client's row (full) unless it exists. */
 export async function ensureBudget(db: Db, clientKey: string, shape: BucketShape): Promise<void> {
