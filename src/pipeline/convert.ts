@@ -6,19 +6,15 @@
 // same way, then given up on as unavailable with that reason.
 
 import type { Recording } from '../contracts/genesys.js';
-import { emptyLookupVerdict, recordingVerdict } from '../genesys/conversation-facts.js';
+import { recordingVerdict } from '../genesys/conversation-facts.js';
 import { GenesysError } from '../genesys/errors.js';
 import { errorMessage } from '../lib/errors.js';
 import { mapPool } from '../lib/pool.js';
-import {
-  conversationsToLookUp,
-  type FoundRecording,
-  type MissingRecordings,
-  recordLookup,
-} from '../store/conversations.js';
+import { conversationsToLookUp, type FoundRecording, recordLookup } from '../store/conversations.js';
 import { recordingKey, recordOutcome } from '../store/recordings.js';
 import type { PipelineDeps } from './deps.js';
 import { fetchToStore } from './fetch-file.js';
+import { missingRecordings } from './lookup.js';
 
 const FORMAT_IDS: Record<string, string> = {
   wav: 'WAV',
@@ -32,8 +28,6 @@ const FORMAT_IDS: Record<string, string> = {
 const MAX_WAIT_MS = 5_000;
 /** Rounds of asking again for conversations still transcoding, and the pause before each. */
 const TRANSCODE_ROUNDS = [5_000, 15_000, 30_000];
-
-const DAY_MS = 86_400_000;
 
 /** What to do with one recording the recordings endpoint listed. */
 export type ConvertedVerdict =
@@ -86,8 +80,6 @@ export async function fetchConvertedRecordings(
     transcoding: 0,
   };
 
-  // A recorded conversation without any recording yet is waited for while later runs revisit its day.
-  const windowMs = Math.max(1, config.RECONCILE_DAYS) * DAY_MS;
   /** recordings downloaded in this run: a conversation asked again does not download them twice */
   const fetched = new Set<string>();
   for (let round = 0; todo.length > 0 && !deps.signal?.aborted; round++) {
@@ -136,12 +128,8 @@ export async function fetchConvertedRecordings(
         if (v.kind === 'fetch') toFetch.push({ recordingId: r.id, url: v.url });
         else if (v.kind === 'unavailable') result.unavailable++;
       }
-      let missing: MissingRecordings | undefined;
-      if (lookup.recordings.length === 0) {
-        const v = emptyLookupVerdict({ ...c, nowMs: clock.now(), windowMs });
-        if (v.kind !== 'not-recorded')
-          missing = { state: v.kind === 'wait' ? 'waiting' : 'unavailable', reason: v.reason };
-      }
+      const missing =
+        lookup.recordings.length === 0 ? missingRecordings(c, clock.now(), config.RECONCILE_DAYS) : undefined;
       await recordLookup(db, c.conversationId, processDate, found, {
         missing,
         again: c.lookedUp || round > 0,

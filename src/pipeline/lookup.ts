@@ -100,6 +100,20 @@ type Todo = Awaited<ReturnType<typeof conversationsToLookUp>>;
 
 const DAY_MS = 86_400_000;
 
+/**
+ * What the lookup records for a conversation Genesys listed no recording of: nothing when its sessions
+ * do not say it was recorded, else waiting or unavailable (emptyLookupVerdict, the reconcile window).
+ */
+export function missingRecordings(
+  c: { recorded: boolean | null; conversationEnd: string | null },
+  nowMs: number,
+  reconcileDays: number,
+): MissingRecordings | undefined {
+  const v = emptyLookupVerdict({ ...c, nowMs, windowMs: Math.max(1, reconcileDays) * DAY_MS });
+  if (v.kind === 'not-recorded') return undefined;
+  return { state: v.kind === 'wait' ? 'waiting' : 'unavailable', reason: v.reason };
+}
+
 function partition<T>(list: readonly T[], test: (t: T) => boolean): [T[], T[]] {
   const yes: T[] = [];
   const no: T[] = [];
@@ -139,8 +153,6 @@ async function lookUpMetadata(
   wrote: () => void,
 ): Promise<void> {
   const { db, genesys, logger, config } = deps;
-  // A recorded conversation without metadata is waited for as long as later runs revisit its day.
-  const windowMs = Math.max(1, config.RECONCILE_DAYS) * DAY_MS;
   // The batcher is woken once a batch's worth of recordings is ready, not after every conversation.
   let readySinceWake = 0;
   await mapPool(todo, config.CONCURRENCY, async (c) => {
@@ -177,13 +189,9 @@ async function lookUpMetadata(
         endTime: r.endTime ?? null,
       });
     }
-    let missing: MissingRecordings | undefined;
-    if (metadata.length === 0) {
-      const v = emptyLookupVerdict({ ...c, nowMs: deps.clock.now(), windowMs });
-      if (v.kind !== 'not-recorded')
-        missing = { state: v.kind === 'wait' ? 'waiting' : 'unavailable', reason: v.reason };
-      if (v.kind === 'wait') result.notPublished++;
-    }
+    const missing =
+      metadata.length === 0 ? missingRecordings(c, deps.clock.now(), config.RECONCILE_DAYS) : undefined;
+    if (missing?.state === 'waiting') result.notPublished++;
     await recordLookup(db, c.conversationId, c.processDate, found, { missing, again: c.lookedUp });
     readySinceWake += found.filter((f) => f.state === 'pending').length;
     if (readySinceWake >= config.BATCH_SIZE) {
