@@ -41,10 +41,9 @@ export interface DetailsJobOptions {
 const FIRST_POLL_MS = 1_000;
 const MAX_POLL_MS = 10_000;
 
-const JOBS_PATH = GENESYS_PATHS.detailsJobs;
-
-function jobError(message: string, kind: 'terminal' | 'transient' = 'terminal'): GenesysError {
-  return new GenesysError('GENESYS_DETAILS_JOB', kind, message, { method: 'POST', path: JOBS_PATH });
+/** `path`: the call whose answer said so (the availability, or the job's status). */
+function jobError(message: string, path: string, kind: 'terminal' | 'transient' = 'terminal'): GenesysError {
+  return new GenesysError('GENESYS_DETAILS_JOB', kind, message, { method: 'GET', path });
 }
 
 /**
@@ -73,6 +72,7 @@ export async function* conversationDetailsByJob(
     throw jobError(
       `the analytics data lake holds conversation details up to ${dataAvailabilityDate ?? '(no date given)'}, ` +
         `not yet to the end of ${interval}: that day can be read through the details jobs once it does (usually hours later)`,
+      GENESYS_PATHS.detailsJobsAvailability,
     );
   }
   const { jobId } = await api.submit(
@@ -95,6 +95,7 @@ export async function* conversationDetailsByJob(
     if (state === 'FAILED' || state === 'CANCELLED' || state === 'EXPIRED') {
       throw jobError(
         `details job ${jobId} for ${interval} ended ${state}${errorMessage ? `: ${errorMessage}` : ''}`,
+        GENESYS_PATHS.detailsJob(jobId),
         state === 'FAILED' ? 'transient' : 'terminal',
       );
     }
@@ -102,6 +103,7 @@ export async function* conversationDetailsByJob(
       await api.cancel(jobId).catch(() => {});
       throw jobError(
         `details job ${jobId} for ${interval} was still ${state} after ${Math.round(timeoutMs / 60_000)} min; cancelled`,
+        GENESYS_PATHS.detailsJob(jobId),
         'transient',
       );
     }

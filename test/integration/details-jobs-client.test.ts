@@ -112,6 +112,9 @@ describe('asynchronous details jobs', () => {
     expect(err).toBeInstanceOf(GenesysError);
     expect((err as GenesysError).code).toBe('GENESYS_DETAILS_JOB');
     expect((err as Error).message).toMatch(/ended FAILED/);
+    // Named after the call that said so: the job's status, not its submission.
+    expect((err as GenesysError).path).toMatch(/^\/api\/v2\/analytics\/conversations\/details\/jobs\/[^/]+$/);
+    expect((err as GenesysError).method).toBe('GET');
   });
 
   it('a role without analytics:conversationDetail:view: a permission error naming it', async () => {
