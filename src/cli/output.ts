@@ -15,7 +15,7 @@ function shortPath(where: string): string {
 }
 
 /** A queue as a person reads it: its name where known (--json keeps the ids). */
-export function queueLabel(id: string, names: Readonly<Record<string, string>>): string {
+function queueLabel(id: string, names: Readonly<Record<string, string>>): string {
   return names[id] ?? id;
 }
 

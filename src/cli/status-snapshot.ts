@@ -11,9 +11,9 @@ import type { Db } from '../store/db.js';
 import type { LockOwner } from '../store/dir-lock.js';
 import { liveStatusOf, type StatusJson } from './status-report.js';
 
-export const SNAPSHOT_FILE = 'status.json';
+const SNAPSHOT_FILE = 'status.json';
 /** Often enough to follow a run. */
-export const SNAPSHOT_EVERY_MS = 2_000;
+const SNAPSHOT_EVERY_MS = 2_000;
 /**
  * A snapshot counts the running dates' recordings by state: 10-56 ms (median 32) for a day of 2,603
  * recordings here, and it grows with the day. The next one waits at least this many times as long as
@@ -22,8 +22,6 @@ export const SNAPSHOT_EVERY_MS = 2_000;
 const SHARE = 20;
 
 export interface SnapshotWriter {
-  /** Writes one now (e.g. after a stage); resolves when it is on disk. */
-  flush(): Promise<void>;
   /** Stops writing and removes the file. */
   stop(): Promise<void>;
 }
@@ -72,7 +70,6 @@ export function startStatusSnapshots(opts: {
   };
   void next().then(schedule);
   return {
-    flush: next,
     async stop() {
       stopped = true;
       clearTimeout(timer);

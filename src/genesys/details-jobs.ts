@@ -50,7 +50,7 @@ function jobError(message: string, path: string, kind: 'terminal' | 'transient' 
  * Whether the data lake already holds the whole interval: its availability date must be at or past the
  * interval's end (spec §4, "jobs only if dataAvailabilityDate ≥ interval end").
  */
-export function lakeCovers(dataAvailabilityDate: string | undefined, endMs: number): boolean {
+function lakeCovers(dataAvailabilityDate: string | undefined, endMs: number): boolean {
   const available = dataAvailabilityDate ? Date.parse(dataAvailabilityDate) : Number.NaN;
   return available >= endMs;
 }

@@ -196,7 +196,7 @@ export function permissionsIn(message: string | undefined): string[] {
     .filter((p) => /^[\w-]+(:[\w*-]+){2}$/.test(p));
 }
 
-export function isPermissionCode(code: string | undefined): boolean {
+function isPermissionCode(code: string | undefined): boolean {
   return code !== undefined && PERMISSION_CODES.has(code);
 }
 

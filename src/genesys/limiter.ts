@@ -21,7 +21,7 @@ export interface TokenBucketOptions {
   clock?: Clock;
 }
 
-export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter & { pausedUntil(): number } {
+export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter {
   const clock = opts.clock ?? systemClock;
   const ratePerMs = Math.max(opts.ratePerMinute, 1) / 60_000;
   const burst = Math.max(1, opts.burst ?? Math.min(5, Math.floor(opts.ratePerMinute / 60)));
@@ -100,6 +100,5 @@ export function createTokenBucketLimiter(opts: TokenBucketOptions): RateLimiter 
     },
 
     waitedMs: () => waited,
-    pausedUntil: () => pausedUntil,
   };
 }

@@ -10,7 +10,6 @@ export {
   DAY_FILES,
   type DayFileName,
   type DayMarker,
-  MARKER_FILE,
   type PublishedDay,
 } from './day-files.js';
 export {
@@ -29,4 +28,4 @@ export type {
   StoredAudio,
   WriteAudioRequest,
 } from './storage.js';
-export { openStorage, staleAfterMs } from './storage.js';
+export { openStorage } from './storage.js';

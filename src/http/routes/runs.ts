@@ -17,7 +17,7 @@ import { batchSchema, DATE, failureSchema, QUEUE_ID, runSchema, runStatusSchema 
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function runJson(r: RunWithProgress, queueNames?: ReadonlyMap<string, string>) {
+function runJson(r: RunWithProgress, queueNames?: ReadonlyMap<string, string>) {
   return {
     ...runRowJson(r, queueNames),
     durationMs: r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,

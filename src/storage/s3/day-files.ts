@@ -30,7 +30,7 @@ export async function getObject(
   }
 }
 
-export async function streamBytes(body: Readable): Promise<Buffer> {
+async function streamBytes(body: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of body) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(parts);
