@@ -97,21 +97,25 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       {
         endpoint: 'detailsQuery',
         signal,
-        validate: (status, data) => {
-          const bad = protocol(
-            GENESYS_PATHS.detailsQuery,
-            'details query page is not {totalHits?, conversations?[]}',
-          );
-          if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad(status);
-          const list = (data as ConversationQueryResponse).conversations;
-          if (list !== undefined && !Array.isArray(list)) throw bad(status);
-          if (list?.some((c) => typeof c?.conversationId !== 'string')) throw bad(status);
-        },
+        validate: conversationsPage(
+          GENESYS_PATHS.detailsQuery,
+          'details query page is not {totalHits?, conversations?[]}',
+        ),
       },
       () => conversationsApi.postAnalyticsConversationsDetailsQuery(body as never),
     );
     return value as ConversationQueryResponse;
   }
+
+  /** A page of conversations (the query's or a job's): an object whose conversations, if any, have ids. */
+  const conversationsPage = (path: string, what: string) => (status: number, data: unknown) => {
+    const bad = protocol(path, what);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad(status);
+    const list = (data as { conversations?: unknown }).conversations;
+    if (list !== undefined && !Array.isArray(list)) throw bad(status);
+    if (list?.some((c) => typeof (c as { conversationId?: unknown })?.conversationId !== 'string'))
+      throw bad(status);
+  };
 
   const arrayOf = (endpoint: EndpointName, path: string) => (status: number, data: unknown) => {
     if (status === 200 && !Array.isArray(data))
@@ -158,10 +162,18 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         () => analyticsApi.getAnalyticsConversationsDetailsJob(jobId),
         'state',
       ),
-    results: (jobId, { cursor, pageSize }, signal) =>
-      jobsCall<AsyncConversationResults>(GENESYS_PATHS.detailsJobResults(jobId), signal, () =>
-        analyticsApi.getAnalyticsConversationsDetailsJobResults(jobId, { cursor, pageSize }),
-      ),
+    results: async (jobId, { cursor, pageSize }, signal) => {
+      const path = GENESYS_PATHS.detailsJobResults(jobId);
+      const { value } = await withSdkContext(
+        {
+          endpoint: 'detailsJobs',
+          signal,
+          validate: conversationsPage(path, 'details job results page is not {cursor?, conversations?[]}'),
+        },
+        () => analyticsApi.getAnalyticsConversationsDetailsJobResults(jobId, { cursor, pageSize }),
+      );
+      return value as AsyncConversationResults;
+    },
     cancel: async (jobId) => {
       await withSdkContext({ endpoint: 'detailsJobs' }, () =>
         analyticsApi.deleteAnalyticsConversationsDetailsJob(jobId),
