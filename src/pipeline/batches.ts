@@ -4,11 +4,17 @@
 // Several batches are in flight at once so Genesys processing, polling and downloads overlap; their
 // downloads share CONCURRENCY slots.
 import { GENESYS_LIMITS } from '../contracts/genesys.js';
-import { sleepOrWake } from '../lib/clock.js';
+import { type Clock, sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLimit } from '../lib/pool.js';
 import { FINISHED, type Upstream } from '../lib/upstream.js';
-import { type BatchRow, batchPendingItems, hasPendingItems, openBatches } from '../store/batches.js';
+import {
+  abandonUnsubmitted,
+  type BatchRow,
+  batchPendingItems,
+  hasPendingItems,
+  openBatches,
+} from '../store/batches.js';
 import type { ApiUsage } from './api-usage.js';
 import { type BatchOutcome, runBatch } from './batch.js';
 import type { PipelineDeps } from './deps.js';
@@ -30,6 +36,8 @@ export const BATCHES_IN_FLIGHT = 16;
  * recordings is ready, and each batch when it can make room for another.
  */
 const IDLE_WAKE_MS = 1_000;
+/** a wait that only its timer or an abort ends */
+const NEVER = new Promise<never>(() => {});
 
 /**
  * The batches of a day being worked, and their bookkeeping. In one process (`createFlight`) a batch
@@ -45,8 +53,11 @@ export interface Flight {
   canTake(batch: BatchRow): boolean;
   /** Starts a batch, or says false when the limits are reached. */
   start(batch: BatchRow): boolean;
-  /** Gives each batch set aside after a failed submission one more; false when there is none. */
-  resubmitParked(): boolean;
+  /**
+   * Gives the batches set aside after a failed submission one more (after a pause); false when there
+   * is none.
+   */
+  resubmitParked(): Promise<boolean>;
   /** Brings the flight up to date (the jobs' states), before the loop looks at the day's batches. */
   refresh(): Promise<void>;
   /** What the loop's wait ends on: a batch ending or making room, or `more` (new work upstream). */
@@ -89,7 +100,7 @@ export async function runBatches(
     const open = (await openBatches(deps.db, [processDate])).filter(flight.canTake);
     for (const batch of open) if (!flight.start(batch)) break;
     if (flight.idle() && open.length === 0 && lastPass) {
-      if (flight.resubmitParked()) continue;
+      if (await flight.resubmitParked()) continue;
       // Nothing in flight and nothing open: done unless something went back to pending meanwhile.
       if (!(await hasPendingItems(deps.db, processDate))) break;
       continue;
@@ -149,7 +160,7 @@ export function createFlight(deps: PipelineDeps): Flight {
       active.set(batch.id, p);
       return true;
     },
-    resubmitParked: () => tally.resubmitParked(),
+    resubmitParked: () => tally.resubmitParked(deps.clock, deps.signal),
     wake(more: Promise<unknown>[]): Promise<unknown> {
       const made = new Promise<void>((resolve) => {
         wakeUp = resolve;
@@ -167,12 +178,22 @@ export function createFlight(deps: PipelineDeps): Flight {
 type Counts = Omit<TransferResult, 'batches'>;
 
 /**
- * The totals of a day's batches, and the batches set aside after a failed submission: such a batch is
- * not retried in a loop; it gets one more submission once nothing else is left (a reset or timeout
- * after sending may orphan one Genesys job, which is harmless; leaving it to the next run ended a run
- * with recordings not downloaded: test/chaos). A second failure leaves it for the next run.
+ * Submissions a batch gets in one run. A failed one (a reset or timeout after the request was sent, a
+ * server error that outlasted the retries) is not retried in a loop: the batch is set aside and
+ * submitted again once nothing else is left, so the others go first (a reset after sending may orphan
+ * one Genesys job, which is harmless). After the last, its recordings fail for this run with the
+ * reason, and the next run (or the dashboard's Retry) submits them again: a run never ends with
+ * recordings silently left in a batch (test/chaos, test/integration/batch-submission.test.ts).
  */
-export function createTally(deps: Pick<PipelineDeps, 'logger'>) {
+export const SUBMISSIONS_PER_RUN = 3;
+/** The pause before a set-aside batch is submitted again, times the failures it had. */
+export const RESUBMIT_PAUSE_MS = 2_000;
+
+/**
+ * The totals of a day's batches, and the batches set aside after a failed submission (see
+ * SUBMISSIONS_PER_RUN).
+ */
+export function createTally(deps: Pick<PipelineDeps, 'logger' | 'db'>) {
   const total: TransferResult = {
     batches: 0,
     submitted: 0,
@@ -181,12 +202,14 @@ export function createTally(deps: Pick<PipelineDeps, 'logger'>) {
     failed: 0,
     requeued: 0,
   };
+  /** failed submissions per batch, in this run */
+  const failures = new Map<number, number>();
+  /** set aside until nothing else is left */
   const parked = new Set<number>();
-  const resubmitted = new Set<number>();
   return {
     total,
     /** A batch worked to its end (`counts`), or whose submission failed (`submitFailed`, the reason). */
-    add(batch: { id: number; processDate: string }, counts: Counts | undefined, submitFailed?: string) {
+    async add(batch: { id: number; processDate: string }, counts: Counts | undefined, submitFailed?: string) {
       if (counts) {
         total.batches++;
         total.submitted += counts.submitted;
@@ -196,26 +219,36 @@ export function createTally(deps: Pick<PipelineDeps, 'logger'>) {
         total.requeued += counts.requeued;
       }
       if (submitFailed === undefined) return;
-      parked.add(batch.id);
+      const n = (failures.get(batch.id) ?? 0) + 1;
+      failures.set(batch.id, n);
       const log = deps.logger.child({ processDate: batch.processDate, batchId: batch.id });
-      // The batch stays `created`: submitted again in this run once, then by the next run.
-      if (resubmitted.has(batch.id))
-        log.error({ err: submitFailed }, 'batch submission failed again; the next run submits it');
-      else
+      if (n < SUBMISSIONS_PER_RUN) {
+        parked.add(batch.id);
         log.error(
-          { err: submitFailed },
+          { err: submitFailed, submissions: n },
           'batch submission failed; it is submitted again after the other batches',
         );
+        return;
+      }
+      const reason = `batch submission failed ${n} times (last: ${submitFailed}); the next run (or the dashboard's Retry) submits it again`;
+      const failed = await abandonUnsubmitted(deps.db, batch.id, reason);
+      total.failed += failed;
+      log.error(
+        { err: submitFailed, submissions: n, recordings: failed },
+        'batch submission failed again; its recordings failed for this run',
+      );
     },
     isParked: (batchId: number) => parked.has(batchId),
-    /** Gives each parked batch its one more submission; false when there is none to give. */
-    resubmitParked(): boolean {
-      const again = [...parked].filter((id) => !resubmitted.has(id));
-      for (const id of again) {
-        parked.delete(id);
-        resubmitted.add(id);
-      }
-      return again.length > 0;
+    /**
+     * Releases the batches set aside (to be started again), after a pause that grows with their
+     * failures; false when there is none.
+     */
+    async resubmitParked(clock: Clock, signal?: AbortSignal): Promise<boolean> {
+      if (parked.size === 0) return false;
+      const most = Math.max(...[...parked].map((id) => failures.get(id) ?? 1));
+      await sleepOrWake(clock, RESUBMIT_PAUSE_MS * most, NEVER, signal);
+      parked.clear();
+      return true;
     },
   };
 }

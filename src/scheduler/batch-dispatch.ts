@@ -77,7 +77,7 @@ export function createRemoteFlight(
   };
 
   /** What a finished job says (once per job): its counts, a failed submission, or the batch's error. */
-  const take = (t: Tracked, job: JobState | undefined): void => {
+  const take = async (t: Tracked, job: JobState | undefined): Promise<void> => {
     if (!job || seen.has(job.id)) return;
     seen.add(job.id);
     if (job.state === 'failed') {
@@ -93,7 +93,7 @@ export function createRemoteFlight(
     const out = (job.output ?? {}) as BatchJobOutput;
     // Requests this process made are in its own client's stats already.
     if (out.apiUsage && out.by !== deps.workerId) elsewhere = addUsage(elsewhere, out.apiUsage);
-    tally.add({ id: t.batchId, processDate }, out.outcome, out.submitFailed);
+    await tally.add({ id: t.batchId, processDate }, out.outcome, out.submitFailed);
     if (out.submitFailed !== undefined) tracked.delete(t.batchId);
   };
 
@@ -130,7 +130,7 @@ export function createRemoteFlight(
       const finished =
         !job || job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled';
       if (finished) {
-        take(t, job);
+        await take(t, job);
         if (!tracked.has(t.batchId)) continue; // set aside
         if (!open) tracked.delete(t.batchId);
         else if (!held && firstError === undefined) {
@@ -177,7 +177,7 @@ export function createRemoteFlight(
       enqueue(t);
       return true;
     },
-    resubmitParked: () => tally.resubmitParked(),
+    resubmitParked: () => tally.resubmitParked(clock, deps.signal),
     async refresh() {
       try {
         await refresh();

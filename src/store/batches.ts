@@ -194,6 +194,30 @@ export async function finishBatch(
   await db.update(batches).set({ status, error, completedAt: sql`now()` }).where(eq(batches.id, batchId));
 }
 
+/**
+ * A batch Genesys never accepted is given up on for this run: its items are `failed` with `reason` (the
+ * next run, or a retry from the dashboard, puts them back in line) and the batch, which has no job, is
+ * abandoned. One transaction, so no item is left in a closed batch. Returns how many items failed (0 if
+ * the batch has a job by now).
+ */
+export async function abandonUnsubmitted(db: Db, batchId: number, reason: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    // Only a batch still without a job: one submitted meanwhile is left to its job.
+    const closed = await tx
+      .update(batches)
+      .set({ status: 'abandoned', error: reason, completedAt: sql`now()` })
+      .where(and(eq(batches.id, batchId), eq(batches.status, 'created')))
+      .returning({ id: batches.id });
+    if (closed.length === 0) return 0;
+    const failed = await tx
+      .update(recordings)
+      .set({ state: 'failed', reason, updatedAt: sql`now()` })
+      .where(and(eq(recordings.batchId, batchId), eq(recordings.state, 'batched')))
+      .returning({ id: recordings.recordingId });
+    return failed.length;
+  });
+}
+
 export async function openBatches(db: Db, processDates: readonly string[]): Promise<BatchRow[]> {
   return db
     .select()
