@@ -1,12 +1,22 @@
 // `audio-extract emulator` as a subprocess: prints the .env lines, serves, and stops cleanly on SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { emulatorCommand } from '../../src/cli/commands/emulator.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+const dirs: string[] = [];
+async function newDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 function runCli(args: string[]) {
   const child = spawn(
@@ -33,7 +43,7 @@ function runCli(args: string[]) {
 
 describe('emulator command', () => {
   it('prints the URL, queue ids and env lines, serves requests, and exits 0 on SIGTERM', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const dir = await newDir();
     const faults = join(dir, 'faults.json');
     await writeFile(faults, JSON.stringify([{ match: { path: '/api/v2/*' }, times: 1, status: 503 }]));
     const { child, exited, printed } = runCli([
@@ -59,7 +69,7 @@ describe('emulator command', () => {
   });
 
   it('--profile production --tls: prints the download host and the CA file, and serves https', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const dir = await newDir();
     const caFile = join(dir, 'ca.pem');
     const { child, exited, printed } = runCli([
       '--port',
@@ -96,7 +106,7 @@ describe('emulator command', () => {
       /unknown permission/,
     );
     await expect(emulatorCommand(['--rate-limit-scope', 'org'])).rejects.toThrow(/client or token/);
-    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const dir = await newDir();
     const options = join(dir, 'options.json');
     await writeFile(options, JSON.stringify({ now: 1 }));
     await expect(emulatorCommand(['--options', options])).rejects.toThrow(/"now", which is not a knob/);
@@ -108,7 +118,7 @@ describe('emulator command', () => {
 
   it('explains a missing or invalid faults file and bad flags', async () => {
     await expect(emulatorCommand(['--faults', '/nonexistent/faults.json'])).rejects.toThrow(/cannot read/);
-    const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    const dir = await newDir();
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{"match": {}}');
     await expect(emulatorCommand(['--faults', bad])).rejects.toThrow(/JSON array/);
