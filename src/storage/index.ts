@@ -28,4 +28,4 @@ export type {
   StoredAudio,
   WriteAudioRequest,
 } from './storage.js';
-export { openStorage } from './storage.js';
+export { dayLocationOf, openStorage } from './storage.js';

@@ -13,13 +13,14 @@ import { dayFolder } from './day.js';
 import { type DayFileName, type DayFileStore, DayFilesBacked } from './day-files.js';
 import { localDayFiles } from './day-files-local.js';
 import { errnoCode } from './fs-errors.js';
-import type {
-  AudioStorage,
-  CleanupResult,
-  OpenedFile,
-  StorageCheck,
-  StoredAudio,
-  WriteAudioRequest,
+import {
+  type AudioStorage,
+  type CleanupResult,
+  dayLocationOf,
+  type OpenedFile,
+  type StorageCheck,
+  type StoredAudio,
+  type WriteAudioRequest,
 } from './storage.js';
 import { staleRule } from './temp-names.js';
 
@@ -75,7 +76,7 @@ export class LocalStorage extends DayFilesBacked implements AudioStorage {
   }
 
   dayLocation(processDate: string): string {
-    return dayFolder(this.root, processDate);
+    return dayLocationOf({ kind: 'file', root: this.root }, processDate);
   }
 
   checkWritable(): Promise<void> {

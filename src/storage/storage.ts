@@ -6,9 +6,11 @@
 // is still writing (ADR 0015).
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.js';
-import { describeLocation, storageLocation } from '../config/storage-url.js';
+import { describeLocation, type StorageLocation, storageLocation } from '../config/storage-url.js';
+import { dayFolder } from './day.js';
 import type { DayFileName, DayMarker, PublishedDay } from './day-files.js';
 import type { ManifestLine } from './manifest.js';
+import { dayPrefix } from './s3/keys.js';
 
 export interface WriteAudioRequest {
   /** `YYYY-MM-DD`; the file goes to that day's folder (or key prefix). */
@@ -120,6 +122,17 @@ export async function openStorage(config: Config): Promise<AudioStorage> {
     timeoutMs: config.HTTP_TIMEOUT_MS,
     idleMs,
   });
+}
+
+/**
+ * Where a day's files are, for people: a directory or an `s3://bucket/prefix/YYYY-MM-DD/` URL. Plain data
+ * (no storage is opened, no SDK loaded), so `status` can say it cheaply; each storage's dayLocation is
+ * this.
+ */
+export function dayLocationOf(location: StorageLocation, processDate: string): string {
+  return location.kind === 'file'
+    ? dayFolder(location.root, processDate)
+    : `s3://${location.bucket}/${dayPrefix(location.prefix, processDate)}`;
 }
 
 /**

@@ -7,9 +7,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChaosReport, formatChaos, runChaos } from '../support/chaos.js';
 import { dataDirTemplate } from '../support/data-dirs.js';
 
+const RETRIED = 'genesys request will be retried';
+
 describe('a day of injected faults', () => {
   let template: string;
   let report: ChaosReport;
+  /**
+   * What a failure shows besides the assertion (the faults are random): the run's errors and its
+   * warnings other than the requests it retried.
+   */
+  const runLog = () =>
+    [
+      formatChaos(report),
+      'the run logged:',
+      ...report.exit.records
+        .filter(
+          (r) => r.level === 'error' || r.level === 'fatal' || (r.level === 'warn' && r.msg !== RETRIED),
+        )
+        .slice(-40)
+        .map(({ at: _at, time: _time, pid: _pid, hostname: _host, ...r }) => `  ${JSON.stringify(r)}`),
+    ].join('\n');
 
   beforeAll(async () => {
     template = await dataDirTemplate();
@@ -38,7 +55,7 @@ describe('a day of injected faults', () => {
   });
 
   it('finishes with exit 0, a summary, one e-mail and no unhandled error', () => {
-    expect(report.exit.code).toBe(0);
+    expect(report.exit.code, runLog()).toBe(0);
     expect(report.exit.stderrText).toBe('');
     expect(report.problems.filter((p) => /exited|SUCCESS|unhandled|stderr|notifications/.test(p))).toEqual(
       [],
@@ -46,13 +63,16 @@ describe('a day of injected faults', () => {
   });
 
   it('puts every downloadable recording on disk with the right sha256, and no *.part', () => {
-    expect(report.problems.filter((p) => /disk|hash|leftover/.test(p))).toEqual([]);
+    expect(
+      report.problems.filter((p) => /disk|hash|leftover/.test(p)),
+      runLog(),
+    ).toEqual([]);
     expect(report.downloadedOk).toBe(report.expected.downloadable.size);
     expect(report.downloadedOk).toBeGreaterThan(40);
   });
 
   it('reports every other recording in the manifest with its reason, none failed', () => {
-    expect(report.problems).toEqual([]);
+    expect(report.problems, runLog()).toEqual([]);
     for (const l of report.output.lines) if (l.status !== 'downloaded') expect(l.reason).toBeTruthy();
   });
 
@@ -63,7 +83,10 @@ describe('a day of injected faults', () => {
         (r) => r.msg === 'batch submission failed; it is submitted again after the other batches',
       ),
     ).toBe(true);
-    expect(report.output.lines.filter((l) => l.status === 'pending')).toEqual([]);
+    expect(
+      report.output.lines.filter((l) => l.status === 'pending'),
+      runLog(),
+    ).toEqual([]);
   });
 
   it('gave up on the stalled jobs and re-requested their recordings', () => {

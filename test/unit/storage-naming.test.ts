@@ -4,7 +4,7 @@ import { AppError, EnvironmentError } from '../../src/lib/errors.js';
 import { resolveInside, safeSegment } from '../../src/lib/paths.js';
 import { dayFolder } from '../../src/storage/day.js';
 import { mapFsError } from '../../src/storage/fs-errors.js';
-import { extensionFor, fileNameFor } from '../../src/storage/index.js';
+import { dayLocationOf, extensionFor, fileNameFor } from '../../src/storage/index.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated`), { code });
@@ -122,5 +122,25 @@ describe('mapFsError', () => {
   it('leaves other errors untouched', () => {
     const original = errno('EIO');
     expect(mapFsError(original, '/x')).toBe(original);
+  });
+});
+
+describe('dayLocationOf (what status and the logs show, without opening a storage)', () => {
+  it('is the date folder under a local root', () => {
+    expect(dayLocationOf({ kind: 'file', root: '/srv/audio' }, '2026-12-01')).toBe('/srv/audio/2026-12-01');
+  });
+  it('is an s3:// URL ending in a slash, with or without a prefix', () => {
+    expect(dayLocationOf({ kind: 's3', bucket: 'calls', prefix: 'a/b' }, '2026-12-01')).toBe(
+      's3://calls/a/b/2026-12-01/',
+    );
+    expect(dayLocationOf({ kind: 's3', bucket: 'calls', prefix: '' }, '2026-12-01')).toBe(
+      's3://calls/2026-12-01/',
+    );
+  });
+  it('refuses a date that is not YYYY-MM-DD, for either kind', () => {
+    expect(() => dayLocationOf({ kind: 'file', root: '/srv/audio' }, '../etc')).toThrow(/YYYY-MM-DD/);
+    expect(() => dayLocationOf({ kind: 's3', bucket: 'calls', prefix: '' }, '2026-1-1')).toThrow(
+      /YYYY-MM-DD/,
+    );
   });
 });

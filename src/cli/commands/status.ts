@@ -4,7 +4,7 @@
 // (status-snapshot.ts): the database is never opened twice.
 import { parseConfig } from '../../config/schema.js';
 import { parseIsoDate } from '../../lib/dates.js';
-import { openStorage } from '../../storage/index.js';
+import { dayLocationOf, storageLocation } from '../../storage/index.js';
 import { LockHeldError } from '../../store/dir-lock.js';
 import { parseCommandArgs } from '../args.js';
 import { openStore } from '../compose.js';
@@ -49,14 +49,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
     if (!live) throw e;
     out = values.date ? onlyDate(live, values.date) : live;
   }
-  // Only to say where files are: nothing is read from it, so nothing is asked of the server either.
-  const storage = await openStorage(config);
-  try {
-    const dates = [...new Set(out.runs.map((r) => r.processDate))];
-    out.days = dates.map((d) => ({ processDate: d, location: storage.dayLocation(d) }));
-  } finally {
-    await storage.close();
-  }
+  // Only to say where files are: no storage is opened, nothing is asked of a server.
+  const location = storageLocation(config);
+  const dates = [...new Set(out.runs.map((r) => r.processDate))];
+  out.days = dates.map((d) => ({ processDate: d, location: dayLocationOf(location, d) }));
   process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : formatStatus(out, Date.now()));
   return EXIT.ok;
 }

@@ -12,20 +12,21 @@ import type { StorageLocation } from '../../config/storage-url.js';
 import { ConfigError, errorMessage } from '../../lib/errors.js';
 import { safeSegment } from '../../lib/paths.js';
 import { type DayFileName, type DayFileStore, DayFilesBacked } from '../day-files.js';
-import type {
-  AudioStorage,
-  CleanupResult,
-  OpenedFile,
-  StorageCheck,
-  StoredAudio,
-  WriteAudioRequest,
+import {
+  type AudioStorage,
+  type CleanupResult,
+  dayLocationOf,
+  type OpenedFile,
+  type StorageCheck,
+  type StoredAudio,
+  type WriteAudioRequest,
 } from '../storage.js';
 import { staleRule } from '../temp-names.js';
 import { cleanupS3Day } from './cleanup.js';
 import { createS3Client } from './client.js';
 import { getObject, s3DayFiles } from './day-files.js';
 import { bucketRegionOf, describeS3Error, isBodilessRefusal, type S3Context } from './errors.js';
-import { audioKey, dayFileKey, dayPrefix, probeKey, stagingKey } from './keys.js';
+import { audioKey, dayFileKey, probeKey, stagingKey } from './keys.js';
 import { headAudio, putAudio, type UploadTuning } from './write.js';
 
 /** Chosen and measured in ADR 0012 (8 uploads at once into a local S3 server). */
@@ -106,7 +107,7 @@ export class S3Storage extends DayFilesBacked implements AudioStorage {
   }
 
   dayLocation(processDate: string): string {
-    return `s3://${this.bucket}/${dayPrefix(this.prefix, processDate)}`;
+    return dayLocationOf({ kind: 's3', bucket: this.bucket, prefix: this.prefix }, processDate);
   }
 
   async checkWritable(): Promise<void> {
