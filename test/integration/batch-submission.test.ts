@@ -15,6 +15,7 @@ import { buildEmulator, type Emulator } from '../../src/emulator/index.js';
 import { SUBMISSIONS_PER_RUN } from '../../src/pipeline/batches.js';
 import { runDay } from '../../src/pipeline/run.js';
 import { batches } from '../../src/store/schema.js';
+import { emulatorEnv } from '../support/cli.js';
 import { snapshotOutput } from '../support/data-dirs.js';
 
 const DAY = DateTime.now().setZone('America/Lima').minus({ days: 2 }).toISODate()!;
@@ -37,20 +38,15 @@ afterAll(async () => {
 });
 
 async function composeIn(dir: string): Promise<Composed> {
-  const config = parseConfig({
-    GENESYS_CLOUD_BASE_URL: emu.url,
-    GENESYS_CLOUD_CLIENT_ID: 'emulator',
-    GENESYS_CLOUD_CLIENT_SECRET: 'emulator',
+  const env = emulatorEnv(emu, dir, {
     GENESYS_QUEUE_IDS: emu.queueIds.join(','),
-    GENESYS_RATE_LIMIT_PER_MINUTE: '6000',
     // one batch for the whole day
     BATCH_SIZE: '100',
     NOTIFY_URL: `${emu.url}/notify`,
     EMAILS: 'ops@example.com',
-    DATA_DIR: dir,
     LOG_LEVEL: 'silent',
   });
-  return compose(config);
+  return compose(parseConfig(env));
 }
 
 async function newDataDir(): Promise<string> {
