@@ -1,5 +1,6 @@
 // Stages that run at the same time, each feeding the next through the database (ADR 0005): the later
 // stage asks its upstream whether it has finished, and waits for its next write instead of polling.
+import { createWakeSignal } from './wake-signal.js';
 
 /**
  * The stage feeding a later one while both run (discover → look up → batches): whether it has finished,
@@ -36,21 +37,8 @@ export function asUpstream<T>(stage: (wrote: () => void) => Promise<T>): {
 } {
   let finished = false;
   let failed = false;
-  // Promise.withResolvers is Node 22+.
-  const next = () => {
-    let resolve = () => {};
-    const promise = new Promise<void>((r) => {
-      resolve = r;
-    });
-    return { promise, resolve };
-  };
-  let signal = next();
-  const wrote = () => {
-    const current = signal;
-    signal = next();
-    current.resolve();
-  };
-  const result = stage(wrote).then(
+  const written = createWakeSignal();
+  const result = stage(written.wake).then(
     (v) => {
       finished = true;
       return v;
@@ -68,7 +56,7 @@ export function asUpstream<T>(stage: (wrote: () => void) => Promise<T>): {
       done: () => finished,
       failed: () => failed,
       settled,
-      wrote: () => Promise.race([signal.promise, settled]),
+      wrote: () => Promise.race([written.wait(), settled]),
     },
   };
 }

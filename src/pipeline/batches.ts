@@ -8,6 +8,7 @@ import { type Clock, sleepOrWake } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLimit } from '../lib/pool.js';
 import { FINISHED, type Upstream } from '../lib/upstream.js';
+import { createWakeSignal } from '../lib/wake-signal.js';
 import {
   abandonUnsubmitted,
   type BatchRow,
@@ -129,8 +130,8 @@ export function createFlight(deps: PipelineDeps): Flight {
   const awaiting = new Set<number>();
   // One pool of download slots for all batches: the first batch to complete is downloaded first.
   const slots = createLimit(deps.config.CONCURRENCY);
-  // Resolves the loop's current wait early (a batch became ready to download: room for another).
-  let wakeUp = () => {};
+  // Ends the loop's current wait early (a batch became ready to download: room for another).
+  const room = createWakeSignal();
   let firstError: unknown;
 
   const add = (batch: BatchRow, r: BatchOutcome) =>
@@ -146,7 +147,7 @@ export function createFlight(deps: PipelineDeps): Flight {
       awaiting.add(batch.id);
       const ready = () => {
         awaiting.delete(batch.id);
-        wakeUp();
+        room.wake();
       };
       const p = runBatch(deps, batch, slots, ready)
         .then((r) => add(batch, r))
@@ -161,12 +162,7 @@ export function createFlight(deps: PipelineDeps): Flight {
       return true;
     },
     resubmitParked: () => tally.resubmitParked(deps.clock, deps.signal),
-    wake(more: Promise<unknown>[]): Promise<unknown> {
-      const made = new Promise<void>((resolve) => {
-        wakeUp = resolve;
-      });
-      return Promise.race([...active.values(), made, ...more]);
-    },
+    wake: (more: Promise<unknown>[]) => Promise.race([...active.values(), room.wait(), ...more]),
     async end(): Promise<TransferResult> {
       await Promise.allSettled(active.values());
       if (firstError) throw firstError;

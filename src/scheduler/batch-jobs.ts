@@ -10,6 +10,7 @@ import { sleepOrWake } from '../lib/clock.js';
 import { errorMessage, isAppError } from '../lib/errors.js';
 import { createLimit } from '../lib/pool.js';
 import { redactText } from '../lib/redact.js';
+import { createWakeSignal } from '../lib/wake-signal.js';
 import { type ApiUsage, apiUsageBetween } from '../pipeline/api-usage.js';
 import { runBatch } from '../pipeline/batch.js';
 import { BATCHES_AWAITING, BATCHES_IN_FLIGHT } from '../pipeline/batches.js';
@@ -65,12 +66,9 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
   const slots = createLimit(deps.config.CONCURRENCY);
   const running = new Set<Promise<unknown>>();
   let awaiting = 0;
-  // One promise per round of waiting, settled (and replaced) whenever room may have grown.
-  let woken = newWake();
-  const wakeUp = () => {
-    woken.resolve();
-    woken = newWake();
-  };
+  // Woken whenever room may have grown.
+  const room = createWakeSignal();
+  const wakeUp = room.wake;
   const counts = { batches: 0, downloaded: 0, released: 0 };
 
   async function work(
@@ -144,20 +142,12 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
       });
       return p;
     },
-    wake: () => woken.promise,
+    wake: room.wait,
     settled: async () => {
       await Promise.allSettled([...running]);
     },
     counts: () => ({ ...counts }),
   };
-}
-
-function newWake(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }
 
 /** Ends a batch job with what its run answered (completed), or its error (failed). */
