@@ -18,6 +18,7 @@ import {
   type CleanupResult,
   dayLocationOf,
   type OpenedFile,
+  STALE_AFTER_MS,
   type StorageCheck,
   type StoredAudio,
   type WriteAudioRequest,
@@ -67,7 +68,7 @@ export class LocalStorage extends DayFilesBacked implements AudioStorage {
   /** `idleMs`: see staleAfterMs (storage.ts). */
   constructor(
     readonly root: string,
-    options: { idleMs: number } = { idleMs: 15 * 60_000 },
+    options: { idleMs: number } = { idleMs: STALE_AFTER_MS },
   ) {
     super();
     this.url = pathToFileURL(root).href;

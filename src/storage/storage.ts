@@ -135,11 +135,14 @@ export function dayLocationOf(location: StorageLocation, processDate: string): s
     : `s3://${location.bucket}/${dayPrefix(location.prefix, processDate)}`;
 }
 
+/** staleAfterMs's floor, and the storages' default: 15 minutes. */
+export const STALE_AFTER_MS = 15 * 60_000;
+
 /**
  * How long a temporary file or upload may sit unchanged before the day's cleanup takes it for a
  * leftover even when it cannot tell its writer is gone (another machine): 15 minutes, or 4 times the
  * HTTP timeout when that is longer (a download that receives nothing for HTTP_TIMEOUT_MS fails).
  */
 export function staleAfterMs(httpTimeoutMs: number): number {
-  return Math.max(15 * 60_000, 4 * httpTimeoutMs);
+  return Math.max(STALE_AFTER_MS, 4 * httpTimeoutMs);
 }

@@ -17,6 +17,7 @@ import {
   type CleanupResult,
   dayLocationOf,
   type OpenedFile,
+  STALE_AFTER_MS,
   type StorageCheck,
   type StoredAudio,
   type WriteAudioRequest,
@@ -65,7 +66,7 @@ export class S3Storage extends DayFilesBacked implements AudioStorage {
     this.endpoint = options.endpoint ?? 'AWS S3';
     this.region = options.region;
     this.tuning = options.tuning ?? DEFAULT_TUNING;
-    this.idleMs = options.idleMs ?? 15 * 60_000;
+    this.idleMs = options.idleMs ?? STALE_AFTER_MS;
     this.client = createS3Client(options);
     this.dayFiles = s3DayFiles({
       client: this.client,
