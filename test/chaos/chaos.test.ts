@@ -5,28 +5,14 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChaosReport, formatChaos, runChaos } from '../support/chaos.js';
+import { errorsLogged } from '../support/cli.js';
 import { dataDirTemplate } from '../support/data-dirs.js';
-
-const RETRIED = 'genesys request will be retried';
 
 describe('a day of injected faults', () => {
   let template: string;
   let report: ChaosReport;
-  /**
-   * What a failure shows besides the assertion (the faults are random): the run's errors and its
-   * warnings other than the requests it retried.
-   */
-  const runLog = () =>
-    [
-      formatChaos(report),
-      'the run logged:',
-      ...report.exit.records
-        .filter(
-          (r) => r.level === 'error' || r.level === 'fatal' || (r.level === 'warn' && r.msg !== RETRIED),
-        )
-        .slice(-40)
-        .map(({ at: _at, time: _time, pid: _pid, hostname: _host, ...r }) => `  ${JSON.stringify(r)}`),
-    ].join('\n');
+  /** What a failure shows besides the assertion (the faults are random). */
+  const runLog = () => `${formatChaos(report)}\n${errorsLogged(report.exit)}`;
 
   beforeAll(async () => {
     template = await dataDirTemplate();

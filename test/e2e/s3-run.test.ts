@@ -14,7 +14,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { openStorage } from '../../src/storage/index.js';
 import { openDb } from '../../src/store/db.js';
-import { emulatorEnv, runCli, sha256 } from '../support/cli.js';
+import { emulatorEnv, errorsLogged, runCli, sha256 } from '../support/cli.js';
 import { dataDirTemplate, freshDataDir, snapshotDb } from '../support/data-dirs.js';
 import { expectedRecordings, pastWeekday } from '../support/expected.js';
 import { readManifestCsv } from '../support/manifest-csv.js';
@@ -223,8 +223,9 @@ describe('the S3 server failing during a run', () => {
       const prefix = 'faults';
       const dataDir = await newDataDir();
       s3.proxy.journal.length = 0;
-      // Each request is hit at most twice (the SDK tries 3 times): a part of a multipart upload, single
-      // PutObjects, a copy, the day files.
+      // A part of a multipart upload, single PutObjects, a copy, the day files; each request is hit at
+      // most twice (the SDK tries 3 times), whatever order the concurrent uploads take.
+      s3.proxy.maxFaultsPerRequest = 2;
       s3.proxy.faults.push(
         { operation: 'UploadPart', fault: 'internal-error', nth: [1, 2] },
         { operation: 'UploadPart', fault: 'slow-down', nth: [4] },
@@ -238,9 +239,10 @@ describe('the S3 server failing during a run', () => {
       try {
         const res = await runCli(['run', '--date', DATE], env(dataDir, prefix));
         expect(res.stderrText).toBe('');
-        expect(res.code).toBe(0);
+        expect(res.code, `${res.stdout}\n${errorsLogged(res)}`).toBe(0);
       } finally {
         s3.proxy.faults.length = 0;
+        s3.proxy.maxFaultsPerRequest = Number.POSITIVE_INFINITY;
       }
       const injected = s3.proxy.journal.filter((j) => j.fault).map((j) => `${j.operation} ${j.fault}`);
       expect(new Set(injected)).toEqual(

@@ -59,6 +59,7 @@ beforeEach(() => {
   PREFIX = `audio-extract/t${++testNumber}`;
   useEnv(s3.env(BUCKET, PREFIX));
   s3.proxy.faults.length = 0;
+  s3.proxy.maxFaultsPerRequest = Number.POSITIVE_INFINITY;
   s3.proxy.journal.length = 0;
 });
 afterEach(() => {
@@ -433,6 +434,30 @@ describe('S3 store: faults on the way are retried', () => {
     );
     expect(await incompleteUploads()).toEqual([]);
     expect(await keysUnder(`${PREFIX}/${DAY}/`)).toEqual(files.map((_, i) => key(`c5_r${i}.wav`)));
+  });
+
+  it('(the test proxy) a hit due on a request that had its faults goes to the next one', async () => {
+    const storage = storageFor();
+    s3.proxy.maxFaultsPerRequest = 2;
+    s3.proxy.faults.push({ operation: 'PutObject', fault: 'internal-error', nth: [1, 2, 3] });
+    const small = (i: number) => ({
+      processDate: DAY,
+      fileName: `c6_r${i}.wav`,
+      body: chunked(randomBytes(1000)),
+      expectedBytes: 1000,
+    });
+    await storage.writeAudio(small(0));
+    await storage.writeAudio(small(1));
+    const puts = s3.proxy.journal
+      .filter((j) => j.operation === 'PutObject')
+      .map((j) => `${j.key.split('/').pop()} ${j.fault ?? j.status}`);
+    expect(puts).toEqual([
+      'c6_r0.wav internal-error',
+      'c6_r0.wav internal-error',
+      'c6_r0.wav 200',
+      'c6_r1.wav internal-error',
+      'c6_r1.wav 200',
+    ]);
   });
 
   it('a server that keeps failing ends in one clear error, and nothing incomplete stays', async () => {

@@ -141,3 +141,17 @@ export function cliEnv(emu: Emulator, dataDir: string, extra: Record<string, str
 }
 
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+const RETRIED = 'genesys request will be retried';
+
+/**
+ * For an assertion's message when a run ended otherwise than expected: its errors, and its warnings
+ * other than the requests it retried (the last `max`), one JSON record a line.
+ */
+export function errorsLogged(exit: Pick<CliExit, 'records'>, max = 40): string {
+  const lines = exit.records
+    .filter((r) => r.level === 'error' || r.level === 'fatal' || (r.level === 'warn' && r.msg !== RETRIED))
+    .slice(-max)
+    .map(({ at: _at, time: _time, pid: _pid, hostname: _host, ...r }) => `  ${JSON.stringify(r)}`);
+  return ['the run logged:', ...lines].join('\n');
+}

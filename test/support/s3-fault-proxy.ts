@@ -59,6 +59,13 @@ export interface S3FaultProxy {
   journal: S3Exchange[];
   /** Faults to inject; add and remove freely while tests run. */
   faults: S3FaultRule[];
+  /**
+   * At most this many faults on one request (its operation, key and part): a rule's `nth` hit that
+   * falls on a request which had them all goes to the next matching request instead. The SDK tries a
+   * request 3 times, so 2 makes every fault one it survives, whatever order concurrent requests take.
+   * Default: no limit.
+   */
+  maxFaultsPerRequest: number;
   close(): Promise<void>;
 }
 
@@ -274,6 +281,18 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
   const journal: S3Exchange[] = [];
   const faults: S3FaultRule[] = [];
   const seen = new Map<S3FaultRule, number>();
+  /** `nth` hits of a rule not injected yet (their request was at maxFaultsPerRequest) */
+  const owed = new Map<S3FaultRule, number>();
+  /** faults injected per request identity */
+  const faulted = new Map<string, number>();
+  // url and close are set once the server listens
+  const proxy: S3FaultProxy = {
+    url: '',
+    journal,
+    faults,
+    maxFaultsPerRequest: Number.POSITIVE_INFINITY,
+    close: async () => {},
+  };
   const agent = new http.Agent({ keepAlive: true });
 
   const server = http.createServer((req, res) => {
@@ -333,14 +352,25 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
     }
 
     // Every matching rule counts the request; the first one that picks it injects its fault.
+    const identity = `${operation} ${key} ${partNumber ?? ''}`;
+    const open = (faulted.get(identity) ?? 0) < proxy.maxFaultsPerRequest;
     let rule: S3FaultRule | undefined;
     for (const r of faults) {
       if (r.operation !== operation || (r.keyIncludes && !key.includes(r.keyIncludes))) continue;
       if (r.partNumber !== undefined && r.partNumber !== partNumber) continue;
       const n = (seen.get(r) ?? 0) + 1;
       seen.set(r, n);
-      if (!rule && (!r.nth || r.nth.includes(n))) rule = r;
+      if (!r.nth) {
+        if (!rule && open) rule = r;
+        continue;
+      }
+      const due = (owed.get(r) ?? 0) + (r.nth.includes(n) ? 1 : 0);
+      if (!rule && open && due > 0) {
+        rule = r;
+        owed.set(r, due - 1);
+      } else owed.set(r, due);
     }
+    if (rule) faulted.set(identity, (faulted.get(identity) ?? 0) + 1);
     if (rule?.fault === 'drop') {
       record(0, 'drop');
       req.socket.destroy();
@@ -411,15 +441,12 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    journal,
-    faults,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        agent.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  proxy.url = `http://127.0.0.1:${port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      agent.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
 }
