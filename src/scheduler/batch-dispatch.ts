@@ -17,8 +17,8 @@ import type { BatchRow } from '../store/batches.js';
 import { batchStatuses } from '../store/batches.js';
 import type { JobState } from '../store/job-tables.js';
 import { leaseHolders } from '../store/leases.js';
-import { type BatchJobOutput, type BatchRunner, batchLeaseKey, settleBatchJob } from './batch-jobs.js';
-import { type JobQueue, QUEUES } from './job-queue.js';
+import { type BatchJobOutput, type BatchRunner, settleBatchJob } from './batch-jobs.js';
+import { batchKey, type JobQueue, QUEUES } from './job-queue.js';
 
 /** How long a batch job of `run`'s own day waits for a worker before `run` takes it itself. */
 const HEAD_START_MS = 2_000;
@@ -115,7 +115,7 @@ export function createRemoteFlight(
     const ids = entries.map((t) => t.batchId);
     const [statuses, holders, jobs] = await Promise.all([
       batchStatuses(deps.db, ids),
-      leaseHolders(deps.db, ids.map(batchLeaseKey)),
+      leaseHolders(deps.db, ids.map(batchKey)),
       queue.states(
         QUEUES.extractBatch,
         entries.map((t) => t.jobId!),
@@ -124,7 +124,7 @@ export function createRemoteFlight(
     for (const t of entries) {
       const status = statuses.get(t.batchId);
       const open = status === 'created' || status === 'submitted';
-      const holder = holders.get(batchLeaseKey(t.batchId));
+      const holder = holders.get(batchKey(t.batchId));
       const held = holder !== undefined && holder.remainingMs > 0;
       const job = jobs.get(t.jobId!);
       const finished =

@@ -16,15 +16,13 @@ import { runBatch } from '../pipeline/batch.js';
 import { BATCHES_AWAITING, BATCHES_IN_FLIGHT } from '../pipeline/batches.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { batchById } from '../store/batches.js';
-import { type JobQueue, QUEUES } from './job-queue.js';
+import { batchKey, type JobQueue, QUEUES } from './job-queue.js';
 import { type HeldLease, leaseDepsOf, tryLease, WORKER_LEASE_PREFIX } from './leases.js';
 
 export interface ExtractBatchJob {
   batchId: number;
   processDate: string;
 }
-
-export const batchLeaseKey = (batchId: number) => `batch:${batchId}`;
 
 /** A batch job's answer (its pg-boss output), which the day's coordinator reads. */
 export interface BatchJobOutput {
@@ -81,7 +79,7 @@ export function createBatchRunner(deps: PipelineDeps): BatchRunner {
       const closed = (status: string | undefined) =>
         status === undefined || status === 'completed' || status === 'abandoned';
       if (closed((await batchById(deps.db, job.batchId))?.status)) return { skipped: 'the batch is closed' };
-      lease = await tryLease(leaseDepsOf(deps), batchLeaseKey(job.batchId));
+      lease = await tryLease(leaseDepsOf(deps), batchKey(job.batchId));
       if (!lease) return { skipped: 'another process holds the batch' };
       const signal = deps.signal ? AbortSignal.any([deps.signal, lease.lost]) : lease.lost;
       // The batch's requests and downloads all listen to it: dozens at once are expected, not a leak.

@@ -18,6 +18,12 @@ import {
 } from '../store/job-tables.js';
 import { releaseOrphanedClaims } from '../store/leases.js';
 
+/**
+ * A batch's key: the singleton key of its job (one waits per batch) and the key of the lease its worker
+ * holds while it works it (batch-jobs.ts), the same string, which the coordinator relies on.
+ */
+export const batchKey = (batchId: number) => `batch:${batchId}`;
+
 export const QUEUES = { extractDay: 'extract-day', extractBatch: 'extract-batch' } as const;
 
 /** The lease key of a day (ADR 0016): who works the date. */
@@ -145,7 +151,7 @@ export async function startJobQueue(
   };
 
   const enqueueBatch = async (job: { batchId: number; processDate: string }): Promise<string> => {
-    const key = `batch:${job.batchId}`;
+    const key = batchKey(job.batchId);
     // One job waits per batch (policy `short`): a batch queued again while its job still waits is that
     // job; if a worker takes it between the two statements, the send succeeds the next time.
     for (let attempt = 0; attempt < 3; attempt++) {
