@@ -206,7 +206,8 @@ export function createTally(deps: Pick<PipelineDeps, 'logger' | 'db'>) {
     total,
     /** A batch worked to its end (`counts`), or whose submission failed (`submitFailed`, the reason). */
     async add(batch: { id: number; processDate: string }, counts: Counts | undefined, submitFailed?: string) {
-      if (counts) {
+      // A submission that failed did nothing to count: the batch counts once, when it is worked.
+      if (counts && submitFailed === undefined) {
         total.batches++;
         total.submitted += counts.submitted;
         total.downloaded += counts.downloaded;

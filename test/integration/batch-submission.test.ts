@@ -77,6 +77,8 @@ describe('a batch submission reset after it was sent', () => {
 
     expect(outcome.status).toBe('SUCCESS');
     expect(outcome.retryable).toBe(0);
+    // counted once, when it was worked, not once per submission
+    expect(outcome.transfer).toMatchObject({ batches: 1, failed: 0 });
     const posts = submissions();
     expect(posts.filter((e) => e.fault === 'reset')).toHaveLength(SUBMISSIONS_PER_RUN - 1);
     expect(posts).toHaveLength(SUBMISSIONS_PER_RUN);
@@ -103,6 +105,7 @@ describe('a batch submission reset after it was sent', () => {
     const failedFirst = (await snapshotOutput(dir, DAY)).lines.filter((l) => l.status === 'failed');
     expect(failedFirst.length).toBeGreaterThan(10);
     expect(first.outcome.retryable).toBe(failedFirst.length);
+    expect(first.outcome.transfer).toMatchObject({ batches: 0, submitted: 0, failed: failedFirst.length });
     for (const l of failedFirst) {
       expect(l.reason).toMatch(
         new RegExp(
