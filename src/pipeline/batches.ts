@@ -37,8 +37,6 @@ export const BATCHES_IN_FLIGHT = 16;
  * recordings is ready, and each batch when it can make room for another.
  */
 const IDLE_WAKE_MS = 1_000;
-/** a wait that only its timer or an abort ends */
-const NEVER = new Promise<never>(() => {});
 
 /**
  * The batches of a day being worked, and their bookkeeping. In one process (`createFlight`) a batch
@@ -123,7 +121,7 @@ async function createBatches(deps: PipelineDeps, processDate: string, fullOnly: 
  * The batches in flight in this process and their bookkeeping: the limits, the shared download slots,
  * the first error, and the tally (totals, batches set aside after a failed submission).
  */
-export function createFlight(deps: PipelineDeps): Flight {
+function createFlight(deps: PipelineDeps): Flight {
   const tally = createTally(deps);
   const active = new Map<number, Promise<void>>();
   /** active batches not yet complete at Genesys */
@@ -183,7 +181,7 @@ type Counts = Omit<TransferResult, 'batches'>;
  */
 export const SUBMISSIONS_PER_RUN = 3;
 /** The pause before a set-aside batch is submitted again, times the failures it had. */
-export const RESUBMIT_PAUSE_MS = 2_000;
+const RESUBMIT_PAUSE_MS = 2_000;
 
 /**
  * The totals of a day's batches, and the batches set aside after a failed submission (see
@@ -243,7 +241,8 @@ export function createTally(deps: Pick<PipelineDeps, 'logger' | 'db'>) {
     async resubmitParked(clock: Clock, signal?: AbortSignal): Promise<boolean> {
       if (parked.size === 0) return false;
       const most = Math.max(...[...parked].map((id) => failures.get(id) ?? 1));
-      await sleepOrWake(clock, RESUBMIT_PAUSE_MS * most, NEVER, signal);
+      // An abort ends the pause; the loop then stops.
+      await clock.sleep(RESUBMIT_PAUSE_MS * most, signal).catch(() => {});
       parked.clear();
       return true;
     },
