@@ -64,37 +64,92 @@ export async function startDays(
  * Works one day under its lease (ADR 0016): waits while another live process holds it (pg-boss let
  * go of a job whose process is still working, or two triggers raced), and stops the run at its next
  * step if the lease is lost. The job's own lease, held from the start, tells the reaper this handler
- * is alive while it waits. `observe` wraps the run (`serve` measures each day for /metrics).
+ * is alive while it waits; `end` records the job's outcome (or error) before that lease goes, so the
+ * reaper never takes a finished job for one whose process died (as batch-jobs.ts does for batches).
+ * `observe` wraps the run (`serve` measures each day for /metrics).
  */
 async function workDay(
   deps: PipelineDeps,
   plan: DayPlan,
   jobId: string,
+  end: EndDayJob,
   observe: Observe = (_, run) => run(),
 ): Promise<DayOutcome> {
-  const log = deps.logger.child({ processDate: plan.processDate });
   const leases = leaseDepsOf(deps);
   const handler = await tryLease(leases, jobLeaseKey(jobId));
-  if (!handler) throw new Error(`the lease of day job ${jobId} is held by another process`);
+  if (!handler) {
+    const taken = new Error(`the lease of day job ${jobId} is held by another process`);
+    await end(Promise.reject(taken));
+    throw taken;
+  }
   try {
-    const waiting = deps.signal ? AbortSignal.any([deps.signal, handler.lost]) : handler.lost;
-    const lease = await waitForLease(leases, dayLeaseKey(plan.processDate), waiting, (holder) =>
-      log.info({ holder }, 'another process is working this day: waiting for it to finish'),
-    );
-    const signal = AbortSignal.any([waiting, lease.lost]);
-    // Every request and download in flight listens to it: dozens at once are expected, not a leak.
-    setMaxListeners(1000, signal);
-    try {
-      return await observe(plan, () => runDay({ ...deps, signal }, plan));
-    } finally {
-      await lease.release();
-    }
+    const ran = runUnderDayLease(deps, plan, handler.lost, observe);
+    await end(ran);
+    return await ran;
   } finally {
     await handler.release();
   }
 }
 
+async function runUnderDayLease(
+  deps: PipelineDeps,
+  plan: DayPlan,
+  handlerLost: AbortSignal,
+  observe: Observe,
+): Promise<DayOutcome> {
+  const log = deps.logger.child({ processDate: plan.processDate });
+  const leases = leaseDepsOf(deps);
+  const waiting = deps.signal ? AbortSignal.any([deps.signal, handlerLost]) : handlerLost;
+  const lease = await waitForLease(leases, dayLeaseKey(plan.processDate), waiting, (holder) =>
+    log.info({ holder }, 'another process is working this day: waiting for it to finish'),
+  ).catch((e: unknown) => {
+    // Stopped (shutdown, the job's lease lost) while waiting: the day is given back, not failed.
+    throw waiting.aborted ? new InterruptedError() : e;
+  });
+  const signal = AbortSignal.any([waiting, lease.lost]);
+  // Every request and download in flight listens to it: dozens at once are expected, not a leak.
+  setMaxListeners(1000, signal);
+  try {
+    return await observe(plan, () => runDay({ ...deps, signal }, plan));
+  } finally {
+    await lease.release();
+  }
+}
+
 type Observe = (plan: DayPlan, run: () => Promise<DayOutcome>) => Promise<DayOutcome>;
+/** Records a day job's outcome, or its error, in pg-boss; never throws (what it cannot record, it logs). */
+type EndDayJob = (ran: Promise<DayOutcome>) => Promise<void>;
+
+/**
+ * Ends a day job with what its run gave: completed with the outcome, or failed with the error; a day
+ * stopped before its end on PostgreSQL (`requeue`) is queued again first, and its failed job names its
+ * successor (`resumedAs`), which a `run` following it takes up.
+ */
+function endDayJob(
+  queue: JobQueue,
+  deps: PipelineDeps,
+  job: { id: string; data: ExtractDayJob },
+  requeue: boolean,
+): EndDayJob {
+  const log = deps.logger.child({ processDate: job.data.processDate, jobId: job.id });
+  return async (ran) => {
+    try {
+      const outcome = await ran.catch(async (e: unknown) => {
+        if (!(requeue && e instanceof InterruptedError)) {
+          await queue.boss.fail(QUEUES.extractDay, job.id, { message: errorMessage(e) } as never);
+          return undefined;
+        }
+        const resumedAs = await queue.enqueueDay(job.data);
+        log.info({ resumedAs }, 'day given back: queued again');
+        await queue.boss.fail(QUEUES.extractDay, job.id, { message: errorMessage(e), resumedAs } as never);
+        return undefined;
+      });
+      if (outcome) await queue.boss.complete(QUEUES.extractDay, job.id, outcome as never);
+    } catch (e) {
+      log.warn({ err: errorMessage(e) }, 'could not record the end of the day job');
+    }
+  };
+}
 
 /**
  * Registers the handler of `extract-day` jobs for a process that works any day (`serve`, `worker`):
@@ -115,14 +170,9 @@ export async function workDays(
     { batchSize: 1, pollingIntervalSeconds: 1 },
     async ([job]) => {
       const plan = { processDate: job!.data.processDate, queueIds: job!.data.queueIds };
-      try {
-        return await workDay(deps, plan, job!.id, observe);
-      } catch (e) {
-        if (!shared || !(e instanceof InterruptedError)) throw e;
-        const resumedAs = await queue.enqueueDay(job!.data);
-        deps.logger.info({ processDate: plan.processDate, resumedAs }, 'day given back: queued again');
-        throw Object.assign(new InterruptedError(), { resumedAs });
-      }
+      // The job is ended inside (endDayJob); what pg-boss records after the handler returns or throws
+      // then changes nothing.
+      return workDay(deps, plan, job!.id, endDayJob(queue, deps, job!, shared), observe);
     },
   );
 }
@@ -206,16 +256,7 @@ async function workClaimedDay(
   day: StartedDay,
   jobId: string,
 ): Promise<DayOutcome> {
-  let outcome: DayOutcome;
-  try {
-    outcome = await workDay(deps, day, jobId);
-  } catch (e) {
-    // Interrupted (Ctrl-C, SIGTERM) or broken: the job is ended here, since no pg-boss worker holds it.
-    await queue.boss
-      .fail(QUEUES.extractDay, jobId, { message: errorMessage(e) } as never)
-      .catch((fe) => deps.logger.warn({ err: errorMessage(fe) }, 'could not record the day job as failed'));
-    throw e;
-  }
-  await queue.boss.complete(QUEUES.extractDay, jobId, outcome as never);
-  return outcome;
+  // No pg-boss worker holds this job: it is ended here, interrupted (Ctrl-C, SIGTERM) or broken too.
+  const job = { id: jobId, data: { processDate: day.processDate, queueIds: [...day.queueIds] } };
+  return workDay(deps, day, jobId, endDayJob(queue, deps, job, false));
 }
