@@ -11,8 +11,8 @@ import { newWorkerId } from '../lib/worker-id.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { prepareJobQueue } from '../scheduler/job-queue.js';
 import { type AudioStorage, openStorage, protectDataDir } from '../storage/index.js';
-import { type Db, type DbHandle, openDb } from '../store/db.js';
-import { blockBudget, ensureBudget, takeFromBudget } from '../store/rate-budget.js';
+import { type DbHandle, openDb } from '../store/db.js';
+import { blockBudget, takeFromBudget } from '../store/rate-budget.js';
 import { startStatusSnapshots } from './status-snapshot.js';
 
 export function loggerFor(config: Config, opts: { json?: boolean } = {}): Logger {
@@ -112,12 +112,8 @@ function sharedLimiter(
   const { clientId } = requireGenesysCredentials(config);
   const clientKey = `${new URL(genesysBaseUrls(config).apiBaseUrl).host}/${clientId}`;
   const shape = bucketFor(config.GENESYS_RATE_LIMIT_PER_MINUTE);
-  let ready: Promise<Db> | undefined;
-  const db = () =>
-    (ready ??= opening.then(async (store) => {
-      await ensureBudget(store.db, clientKey, shape);
-      return store.db;
-    }));
+  // The budget's row is made by the first take that finds none (takeFromBudget).
+  const db = async () => (await opening).db;
   return createSharedLimiter({
     budget: {
       // Another process' requests may be in flight for up to an HTTP timeout after it last asked.

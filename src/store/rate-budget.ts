@@ -36,7 +36,7 @@ export interface TakeRequest {
 }
 
 /** Creates the client's row (full) unless it exists. */
-export async function ensureBudget(db: Db, clientKey: string, shape: BucketShape): Promise<void> {
+async function ensureBudget(db: Db, clientKey: string, shape: BucketShape): Promise<void> {
   await db
     .insert(rateBudgets)
     .values({ clientKey, tokens: shape.capacity })
