@@ -148,7 +148,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   // what each worker holds now. The embedded database has one process and these stay at 0.
   new Gauge({
     name: `${P}jobs`,
-    help: 'Days (extract-day) and batches (extract-batch) queued (created) or being worked (active)',
+    help: 'Days (extract-day) and batches (extract-batch) queued (created, or waiting to be retried) or being worked (active)',
     labelNames: ['queue', 'state'],
     registers,
     collect: fromDb('jobs', async function (this: Gauge<'queue' | 'state'>) {
@@ -161,7 +161,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   });
   new Gauge({
     name: `${P}leases`,
-    help: 'Live leases by holder (host/pid/nonce of a worker, serve or run) and kind (day, batch)',
+    help: 'Live leases by holder (host/pid/nonce of a worker, serve or run) and kind (day, batch, job, worker)',
     labelNames: ['owner', 'kind'],
     registers,
     collect: fromDb('leases', async function (this: Gauge<'owner' | 'kind'>) {

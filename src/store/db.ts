@@ -21,10 +21,10 @@ import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** Raw SQL for the job queue (pg-boss) on the same database. */
 /** The rows of a raw `db.execute(sql…)` (the same shape from PGlite and node-postgres). */
 export const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
+/** Raw SQL for the job queue (pg-boss) on the same database. */
 export interface SqlExecutor {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }

@@ -156,24 +156,27 @@ export async function batchLatencies(db: Db, ids: readonly number[]): Promise<nu
 
 /**
  * Jobs of our pg-boss queues that are waiting or being worked (ADR 0016): days and batches queued but
- * not taken say more workers would help; none waiting while days run says they would not.
+ * not taken say more workers would help; none waiting while days run says they would not. A job waiting
+ * to be retried is waiting too: it counts as `created`.
  */
 export async function jobsByState(db: Db): Promise<{ queue: string; state: string; n: number }[]> {
-  const rows = rowsOf<{ queue: string; state: string; n: number }>(
+  return rowsOf<{ queue: string; state: string; n: number }>(
     await db.execute(sql`
-      select name as queue, state::text as state, count(*)::int as n from pgboss.job
+      select name as queue, case when state = 'retry' then 'created' else state::text end as state,
+        count(*)::int as n from pgboss.job
       where name in ('extract-day', 'extract-batch') and state in ('created', 'retry', 'active')
       group by 1, 2`),
   );
-  return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
 
-/** Live leases by holder and kind (`day`, `batch`): what each worker is working on right now. */
+/**
+ * Live leases by holder and kind (`day`, `batch`, `job`: a day job's handler, `worker`: a process'
+ * presence): what each process is working on right now.
+ */
 export async function leasesByOwner(db: Db): Promise<{ owner: string; kind: string; n: number }[]> {
-  const result = (await db.execute(sql`
-    select owner, split_part(key, ':', 1) as kind, count(*)::int as n from ${leases}
-    where expires_at > clock_timestamp() group by 1, 2`)) as unknown as {
-    rows: { owner: string; kind: string; n: number }[];
-  };
-  return result.rows.map((r) => ({ ...r, n: Number(r.n) }));
+  return rowsOf<{ owner: string; kind: string; n: number }>(
+    await db.execute(sql`
+      select owner, split_part(key, ':', 1) as kind, count(*)::int as n from ${leases}
+      where expires_at > clock_timestamp() group by 1, 2`),
+  );
 }
