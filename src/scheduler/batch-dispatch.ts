@@ -33,7 +33,7 @@ interface Tracked {
 }
 
 /** A batch's own error, raised in the process that ran it, with that error's code (e.g. GENESYS_AUTH). */
-export class BatchJobError extends AppError {
+class BatchJobError extends AppError {
   constructor(batchId: number, code: string, message: string) {
     super(code, `batch ${batchId}: ${message}`);
   }
@@ -58,7 +58,8 @@ export function createRemoteFlight(
 
   const keep = (p: Promise<unknown>) => {
     pending.add(p);
-    void p.finally(() => pending.delete(p));
+    const forget = () => pending.delete(p);
+    p.then(forget, forget);
   };
 
   const enqueue = (t: Tracked) => {

@@ -188,16 +188,21 @@ export interface BatchWork {
 export async function workBatches(queue: JobQueue, deps: PipelineDeps): Promise<BatchWork> {
   const runner = createBatchRunner(deps);
   const stopping = new AbortController();
-  // Says "a process takes batch jobs" to `run`s starting a day (renewed while this loop runs).
-  const presence = await tryLease(leaseDepsOf(deps), `${WORKER_LEASE_PREFIX}${deps.workerId}`);
+  // Says "a process takes batch jobs" to `run`s starting a day (renewed while this loop runs, and taken
+  // again if it was lost: a database outage longer than a lease).
+  const presenceKey = `${WORKER_LEASE_PREFIX}${deps.workerId}`;
+  let presence = await tryLease(leaseDepsOf(deps), presenceKey);
   const jobs = new Set<Promise<void>>();
   const loop = (async () => {
     while (!stopping.signal.aborted) {
+      if (!presence || presence.lost.aborted)
+        presence = await tryLease(leaseDepsOf(deps), presenceKey).catch(() => undefined);
       let took = false;
       if (runner.room() > 0) {
         // pg-boss' fetch answers [] when the database cannot be reached; the loop just asks again.
         const [job] = (await queue.boss.fetch<ExtractBatchJob>(QUEUES.extractBatch, { batchSize: 1 })) ?? [];
-        if (job && !stopping.signal.aborted) {
+        // Stopping (or the process' signal already aborted): a job taken now is handed straight back.
+        if (job && !stopping.signal.aborted && !deps.signal?.aborted) {
           took = true;
           const settled = runner.run(job.data, (answer) => settleBatchJob(queue.boss, job.id, answer, deps));
           jobs.add(settled);

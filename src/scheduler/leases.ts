@@ -48,7 +48,7 @@ export function leaseDepsOf(deps: PipelineDeps): LeaseDeps {
  * was sent: the renewal set the end `ttlMs` after the database received it, which is after it was
  * sent, so stopping a margin before `sentAt + ttlMs` stops before anybody can take it over.
  */
-export function leaseTimeLeft(now: number, confirmedSentAt: number, ttlMs: number): number {
+function leaseTimeLeft(now: number, confirmedSentAt: number, ttlMs: number): number {
   const margin = Math.max(500, ttlMs / 10);
   return confirmedSentAt + ttlMs - margin - now;
 }
@@ -146,7 +146,7 @@ function keepRenewed(deps: LeaseDeps, key: string, firstSentAt: number): HeldLea
   };
 }
 
-export class LeaseLostError extends Error {
+class LeaseLostError extends Error {
   constructor(
     readonly key: string,
     reason: string,
